@@ -1,0 +1,494 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from sources.anchoring import Anchoring as AnchorState
+from sources.anchoring import anchor_quote
+from sources.models import Source
+from sources.validators import (
+    COUNTRY_CODES,
+    optional_country_q,
+    optional_qid_q,
+    validate_wikidata_qid,
+)
+
+STATEMENT_MAX_LENGTH = 2000
+
+
+def _choice_check(field: str, choices: type[models.TextChoices]) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}),
+        name=f"%(app_label)s_%(class)s_{field}_valid",
+    )
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", "Person"
+    STATE = "state", "State"
+    GOVERNMENT_BODY = "government_body", "Government body"
+    ORGANIZATION = "organization", "Organization"
+    ARMED_GROUP = "armed_group", "Armed group"
+    OTHER = "other", "Other"
+
+
+class Actor(models.Model):
+    """A person, state, body or group that claims are about."""
+
+    Kind = ActorKind
+
+    name = models.CharField(max_length=300, db_index=True)
+    kind = models.CharField(max_length=20, choices=ActorKind.choices)
+    country = CountryField(
+        blank=True, help_text="The country the actor belongs to or represents."
+    )
+    title = models.CharField(
+        max_length=300, blank=True, help_text='Office or role, e.g. "Director of the CIA".'
+    )
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names, a list of strings.")
+    wikidata_qid = models.CharField(
+        "Wikidata QID", max_length=20, blank=True, validators=[validate_wikidata_qid]
+    )
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            _choice_check("kind", ActorKind),
+            models.CheckConstraint(
+                condition=optional_country_q("country"),
+                name="%(app_label)s_%(class)s_country_valid",
+            ),
+            models.CheckConstraint(
+                condition=optional_qid_q("wikidata_qid"),
+                name="%(app_label)s_%(class)s_wikidata_qid_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.aliases, list) or not all(
+            isinstance(alias, str) and alias.strip() for alias in self.aliases
+        ):
+            raise ValidationError({"aliases": "Give a list of non-empty names."})
+
+
+class EventKind(models.TextChoices):
+    MEETING = "meeting", "Meeting"
+    VISIT = "visit", "Visit"
+    SUMMIT = "summit", "Summit"
+    EXERCISE = "exercise", "Exercise"
+    SIGNING = "signing", "Signing"
+    OTHER = "other", "Other"
+
+
+class Event(models.Model):
+    """Something that happened which several claims describe: a meeting, a visit, an exercise."""
+
+    Kind = EventKind
+
+    name = models.CharField(max_length=300, db_index=True)
+    kind = models.CharField(max_length=20, choices=EventKind.choices, default=EventKind.OTHER)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    location = models.CharField(max_length=300, blank=True)
+    country = CountryField(blank=True, help_text="Where it took place.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            _choice_check("kind", EventKind),
+            _choice_check("date_precision", DatePrecision),
+            models.CheckConstraint(
+                condition=optional_country_q("country"),
+                name="%(app_label)s_%(class)s_country_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_country(self, *codes: str, roles: list[str] | None = None) -> "ClaimQuerySet":
+        """Claims that concern any of the given alpha-2 codes (optionally in the given roles)."""
+        rows = ClaimCountry.objects.filter(country__in=[c.upper() for c in codes])
+        if roles:
+            rows = rows.filter(role__in=roles)
+        return self.filter(pk__in=rows.values("claim_id"))
+
+    def with_list_relations(self) -> "ClaimQuerySet":
+        """Everything a list or detail representation shows, in a fixed number of queries."""
+        return self.select_related("event").prefetch_related(
+            models.Prefetch("countries", queryset=ClaimCountry.objects.order_by("country", "role")),
+            models.Prefetch(
+                "participants",
+                queryset=ClaimActor.objects.select_related("actor").order_by("id"),
+            ),
+            models.Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related("source").order_by("id"),
+            ),
+        )
+
+
+class ClaimKind(models.TextChoices):
+    RECOGNITION = "recognition", "Recognition (of sovereignty, a state, a government)"
+    ATTENDANCE = "attendance", "Attendance"
+    MEETING = "meeting", "Meeting"
+    OFFICE = "office", "Office held"
+    AGREEMENT = "agreement", "Agreement or endorsement"
+    ACQUISITION = "acquisition", "Acquisition"
+    MILITARY_COOPERATION = "military_cooperation", "Military cooperation"
+    DIPLOMATIC_RELATIONS = "diplomatic_relations", "Diplomatic relations"
+    STATEMENT = "statement", "Statement"
+    OTHER = "other", "Other"
+
+
+class ClaimStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    IN_REVIEW = "in_review", "In review"
+    CONFIRMED = "confirmed", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MISLEADING = "misleading", "Misleading"
+    FALSE = "false", "False"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+
+class Claim(models.Model):
+    """One atomic, checkable assertion."""
+
+    Kind = ClaimKind
+
+    Status = ClaimStatus
+
+    statement = models.TextField(
+        max_length=STATEMENT_MAX_LENGTH,
+        validators=[MaxLengthValidator(STATEMENT_MAX_LENGTH)],
+        help_text="One checkable assertion, in plain words.",
+    )
+    kind = models.CharField(max_length=30, choices=ClaimKind.choices, db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.UNVERIFIED,
+        db_index=True,
+        editable=False,
+        help_text="Changed only by the review workflow.",
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    occurred_on = models.DateField(null=True, blank=True, db_index=True)
+    date_precision = models.CharField(
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.UNKNOWN,
+        help_text='How precisely occurred_on is known ("recently" is unknown).',
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            _choice_check("kind", ClaimKind),
+            _choice_check("status", ClaimStatus),
+            _choice_check("date_precision", DatePrecision),
+            models.CheckConstraint(
+                condition=~Q(statement=""), name="%(app_label)s_%(class)s_statement_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("statement"), STATEMENT_MAX_LENGTH),
+                name="%(app_label)s_%(class)s_statement_max_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement if len(self.statement) <= 80 else f"{self.statement[:79]}…"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def touch(self) -> None:
+        """Record that something the claim shows (participants, countries, citations) changed."""
+        Claim.objects.filter(pk=self.pk).update(version=F("version") + 1, updated_at=timezone.now())
+
+
+class ParticipantRole(models.TextChoices):
+    SUBJECT = "subject", "Subject"
+    OBJECT = "object", "Object"
+    ATTENDEE = "attendee", "Attendee"
+    HOST = "host", "Host"
+    CLAIMANT = "claimant", "Claimant"
+    OTHER = "other", "Other"
+
+
+class ClaimActor(models.Model):
+    """An actor's part in a claim."""
+
+    Role = ParticipantRole
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="participants")
+    # PROTECT: an actor named in claims cannot vanish from under them.
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=20, choices=ParticipantRole.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "participant"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "actor", "role"], name="%(app_label)s_%(class)s_unique_role"
+            ),
+            _choice_check("role", ParticipantRole),
+        ]
+        indexes = [models.Index(fields=["actor", "role"], name="claims_claimactor_actor_role")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} as {self.role}"
+
+
+class CountryRole(models.TextChoices):
+    SUBJECT = "subject", "Subject"
+    OBJECT = "object", "Object"
+    TERRITORY = "territory", "Territory"
+    PARTICIPANT = "participant", "Participant"
+    VENUE = "venue", "Venue"
+    MENTIONED = "mentioned", "Mentioned"
+
+
+class ClaimCountry(models.Model):
+    """A country a claim concerns, and in which role (Western Sahara is EH)."""
+
+    Role = CountryRole
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="countries")
+    country = CountryField()
+    role = models.CharField(max_length=20, choices=CountryRole.choices)
+    derived = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Kept in sync from participants and the event; hand-entered rows are not.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "country"
+        verbose_name_plural = "countries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "country", "role"], name="%(app_label)s_%(class)s_unique_role"
+            ),
+            _choice_check("role", CountryRole),
+            models.CheckConstraint(
+                condition=Q(country__in=COUNTRY_CODES),
+                name="%(app_label)s_%(class)s_country_valid",
+            ),
+        ]
+        indexes = [
+            # The country filter: find claims by country (and role) without touching claims.
+            models.Index(fields=["country", "role", "claim"], name="claims_claimcountry_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} ({self.role})"
+
+
+# An actor's part implies a country role; roles missing here imply none (a claimant's country
+# is where the claim comes from, not what it concerns).
+PARTICIPANT_COUNTRY_ROLE = {
+    ParticipantRole.SUBJECT: CountryRole.SUBJECT,
+    ParticipantRole.OBJECT: CountryRole.OBJECT,
+    ParticipantRole.ATTENDEE: CountryRole.PARTICIPANT,
+    ParticipantRole.HOST: CountryRole.PARTICIPANT,
+}
+
+
+def sync_claim_countries(claim_ids) -> None:
+    """Make the derived ClaimCountry rows of these claims match their participants and event.
+
+    The one place that derives countries. Hand-entered rows are never removed; a derived row
+    that a person also entered by hand stays as the hand-entered one.
+    """
+    claim_ids = set(claim_ids)
+    if not claim_ids:
+        return
+    wanted = {
+        (claim_id, country, PARTICIPANT_COUNTRY_ROLE[role])
+        for claim_id, country, role in ClaimActor.objects.filter(
+            claim_id__in=claim_ids, role__in=list(PARTICIPANT_COUNTRY_ROLE)
+        )
+        .exclude(actor__country="")
+        .values_list("claim_id", "actor__country", "role")
+    }
+    wanted |= {
+        (claim_id, country, CountryRole.VENUE)
+        for claim_id, country in Claim.objects.filter(pk__in=claim_ids)
+        .exclude(event__isnull=True)
+        .exclude(event__country="")
+        .values_list("id", "event__country")
+    }
+    existing = {
+        (row.claim_id, row.country.code, row.role): row
+        for row in ClaimCountry.objects.filter(claim_id__in=claim_ids)
+    }
+    for key, row in existing.items():
+        if row.derived and key not in wanted:
+            row.delete()
+    for claim_id, country, role in sorted(wanted - existing.keys()):
+        ClaimCountry.objects.create(claim_id=claim_id, country=country, role=role, derived=True)
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    MENTIONS = "mentions", "Mentions"
+    RETRACTS = "retracts", "Retracts"
+
+
+class AnchoringState(models.TextChoices):
+    EXACT = AnchorState.EXACT, "Exact"
+    FUZZY = AnchorState.FUZZY, "Fuzzy"
+    ORPHANED = AnchorState.ORPHANED, "Orphaned"
+    UNCHECKED = AnchorState.UNCHECKED, "Unchecked"
+
+
+class Citation(models.Model):
+    """A source's evidence about a claim: the exact quote, anchored in the source's text."""
+
+    Stance = Stance
+
+    Anchoring = AnchoringState
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    # PROTECT: evidence is not lost because someone removed the article record.
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.SUPPORTS)
+    quote = models.TextField(help_text="The exact excerpt from the source's text.")
+    prefix = models.CharField(max_length=32, blank=True, help_text="Up to 32 characters before.")
+    suffix = models.CharField(max_length=32, blank=True, help_text="Up to 32 characters after.")
+    start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    anchoring = models.CharField(
+        max_length=10, choices=AnchoringState.choices, default=AnchoringState.UNCHECKED, editable=False
+    )
+    anchor_score = models.FloatField(null=True, blank=True, editable=False)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            _choice_check("stance", Stance),
+            _choice_check("anchoring", AnchoringState),
+            models.CheckConstraint(
+                condition=~Q(quote=""), name="%(app_label)s_%(class)s_quote_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True))
+                | Q(end__gte=F("start")),
+                name="%(app_label)s_%(class)s_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source", "stance"], name="claims_citation_source_stance"),
+            models.Index(fields=["anchoring"], name="claims_citation_anchoring"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: “{self.quote[:60]}”"
+
+    def anchor(self, text: str | None = None) -> None:
+        """Locate the quote in the source's current text and store where it stands."""
+        found = anchor_quote(self.source.text if text is None else text, self.quote,
+                             self.prefix, self.suffix)
+        self.anchoring, self.start, self.end = found.state, found.start, found.end
+        self.prefix, self.suffix, self.anchor_score = found.prefix, found.suffix, found.score
+
+    def save(self, *args, **kwargs):
+        self.anchor()
+        super().save(*args, **kwargs)
+
+
+class Review(models.Model):
+    """An append-only record of one status decision on a claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reviews")
+    status_before = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    status_after = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    rationale = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    citations = models.ManyToManyField(Citation, blank=True, related_name="reviews")
+    imported = models.BooleanField(
+        default=False, help_text="Taken from an imported ClaimReview, not decided here."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            _choice_check("status_before", ClaimStatus),
+            _choice_check("status_after", ClaimStatus),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status_before} → {self.status_after}"

@@ -1,0 +1,63 @@
+"""Receivers that keep derived data current on every write path (admin, API, commands)."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from claims.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    Event,
+    sync_claim_countries,
+)
+from sources.models import Source
+
+
+@receiver(post_save, sender=Claim)
+def claim_saved(sender, instance: Claim, raw=False, **kwargs) -> None:
+    # The event (and so the venue country) may have changed.
+    if not raw:
+        sync_claim_countries([instance.pk])
+
+
+@receiver(post_save, sender=ClaimActor)
+@receiver(post_delete, sender=ClaimActor)
+def participant_changed(sender, instance: ClaimActor, raw=False, **kwargs) -> None:
+    if not raw:
+        sync_claim_countries([instance.claim_id])
+
+
+@receiver(post_save, sender=Actor)
+def actor_saved(sender, instance: Actor, raw=False, created=False, **kwargs) -> None:
+    if not raw and not created:
+        sync_claim_countries(instance.participations.values_list("claim_id", flat=True))
+
+
+@receiver(post_save, sender=Event)
+def event_saved(sender, instance: Event, raw=False, created=False, **kwargs) -> None:
+    if not raw and not created:
+        sync_claim_countries(instance.claims.values_list("id", flat=True))
+
+
+@receiver(post_save, sender=ClaimActor)
+@receiver(post_delete, sender=ClaimActor)
+@receiver(post_save, sender=ClaimCountry)
+@receiver(post_delete, sender=ClaimCountry)
+@receiver(post_save, sender=Citation)
+@receiver(post_delete, sender=Citation)
+def claim_part_changed(sender, instance, raw=False, **kwargs) -> None:
+    # What a claim shows changed, so its version (and ETag) must move on.
+    if not raw:
+        Claim(pk=instance.claim_id).touch()
+
+
+@receiver(post_save, sender=Source)
+def source_saved(sender, instance: Source, raw=False, created=False, **kwargs) -> None:
+    # A new text moves every quote: re-anchor the citations against it.
+    if raw or created or not instance.text_changed:
+        return
+    for citation in instance.citations.all():
+        citation.source = instance
+        citation.save()
