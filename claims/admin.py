@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
 from django_countries import countries as all_countries
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims.models import Actor, Citation, Claim, ClaimActor, ClaimCountry, Event, Review
+from sources.admin import HistoryAdmin
 
 
 class ClaimCountryFilter(admin.SimpleListFilter):
@@ -45,9 +45,15 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
-    list_display = ["short_statement", "kind", "status", "country_codes", "citation_count",
-                    "updated_at"]
+class ClaimAdmin(HistoryAdmin):
+    list_display = [
+        "short_statement",
+        "kind",
+        "status",
+        "country_codes",
+        "citation_count",
+        "updated_at",
+    ]
     list_filter = ["status", "kind", ClaimCountryFilter]
     search_fields = ["statement", "participants__actor__name", "citations__quote"]
     autocomplete_fields = ["event"]
@@ -58,7 +64,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .annotate(citation_total=Count("citations", distinct=True))
             .prefetch_related("countries")
         )
@@ -92,14 +99,14 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(HistoryAdmin):
     list_display = ["name", "kind", "title", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "title", "aliases"]
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(HistoryAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on", "location", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "location"]
@@ -107,7 +114,7 @@ class EventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(HistoryAdmin):
     list_display = ["__str__", "claim", "source", "stance", "anchoring"]
     list_filter = ["stance", "anchoring"]
     list_select_related = ["claim", "source"]
@@ -117,7 +124,7 @@ class CitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClaimActor)
-class ClaimActorAdmin(SimpleHistoryAdmin):
+class ClaimActorAdmin(HistoryAdmin):
     list_display = ["claim", "actor", "role"]
     list_filter = ["role"]
     list_select_related = ["claim", "actor"]
@@ -126,7 +133,7 @@ class ClaimActorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClaimCountry)
-class ClaimCountryAdmin(SimpleHistoryAdmin):
+class ClaimCountryAdmin(HistoryAdmin):
     list_display = ["claim", "country", "role", "derived"]
     list_filter = ["role", "derived", "country"]
     list_select_related = ["claim"]

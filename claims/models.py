@@ -52,13 +52,13 @@ class Actor(models.Model):
 
     name = models.CharField(max_length=300, db_index=True)
     kind = models.CharField(max_length=20, choices=ActorKind.choices)
-    country = CountryField(
-        blank=True, help_text="The country the actor belongs to or represents."
-    )
+    country = CountryField(blank=True, help_text="The country the actor belongs to or represents.")
     title = models.CharField(
         max_length=300, blank=True, help_text='Office or role, e.g. "Director of the CIA".'
     )
-    aliases = models.JSONField(default=list, blank=True, help_text="Other names, a list of strings.")
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other names, a list of strings."
+    )
     wikidata_qid = models.CharField(
         "Wikidata QID", max_length=20, blank=True, validators=[validate_wikidata_qid]
     )
@@ -416,7 +416,10 @@ class Citation(models.Model):
     start = models.PositiveIntegerField(null=True, blank=True, editable=False)
     end = models.PositiveIntegerField(null=True, blank=True, editable=False)
     anchoring = models.CharField(
-        max_length=10, choices=AnchoringState.choices, default=AnchoringState.UNCHECKED, editable=False
+        max_length=10,
+        choices=AnchoringState.choices,
+        default=AnchoringState.UNCHECKED,
+        editable=False,
     )
     anchor_score = models.FloatField(null=True, blank=True, editable=False)
     note = models.TextField(blank=True)
@@ -442,8 +445,7 @@ class Citation(models.Model):
                 condition=~Q(quote=""), name="%(app_label)s_%(class)s_quote_not_empty"
             ),
             models.CheckConstraint(
-                condition=(Q(start__isnull=True) & Q(end__isnull=True))
-                | Q(end__gte=F("start")),
+                condition=(Q(start__isnull=True) & Q(end__isnull=True)) | Q(end__gte=F("start")),
                 name="%(app_label)s_%(class)s_end_after_start",
             ),
         ]
@@ -455,16 +457,17 @@ class Citation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: “{self.quote[:60]}”"
 
-    def anchor(self, text: str | None = None) -> None:
-        """Locate the quote in the source's current text and store where it stands."""
-        found = anchor_quote(self.source.text if text is None else text, self.quote,
-                             self.prefix, self.suffix)
-        self.anchoring, self.start, self.end = found.state, found.start, found.end
-        self.prefix, self.suffix, self.anchor_score = found.prefix, found.suffix, found.score
-
     def save(self, *args, **kwargs):
         self.anchor()
         super().save(*args, **kwargs)
+
+    def anchor(self, text: str | None = None) -> None:
+        """Locate the quote in the source's current text and store where it stands."""
+        found = anchor_quote(
+            self.source.text if text is None else text, self.quote, self.prefix, self.suffix
+        )
+        self.anchoring, self.start, self.end = found.state, found.start, found.end
+        self.prefix, self.suffix, self.anchor_score = found.prefix, found.suffix, found.score
 
 
 class Review(models.Model):

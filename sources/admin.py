@@ -1,18 +1,25 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import Publisher, Source
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The base of every editable model's admin: change history, and URLs assumed https."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Publisher)
-class PublisherAdmin(SimpleHistoryAdmin):
+class PublisherAdmin(HistoryAdmin):
     list_display = ["name", "domain", "kind", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "domain"]
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["__str__", "publisher", "language", "published_at", "updated_at"]
     list_filter = ["publisher", "language"]
     list_select_related = ["publisher"]

@@ -37,7 +37,9 @@ class Publisher(models.Model):
         max_length=253, unique=True, help_text="Lower-case host without www., e.g. apnews.com"
     )
     country = CountryField(blank=True)
-    kind = models.CharField(max_length=20, choices=PublisherKind.choices, default=PublisherKind.NEWS_OUTLET)
+    kind = models.CharField(
+        max_length=20, choices=PublisherKind.choices, default=PublisherKind.NEWS_OUTLET
+    )
     url = models.URLField(max_length=500, blank=True)
     wikidata_qid = models.CharField(
         "Wikidata QID", max_length=20, blank=True, validators=[validate_wikidata_qid]
@@ -53,7 +55,8 @@ class Publisher(models.Model):
                 name="%(app_label)s_%(class)s_domain_normalised",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=PublisherKind.values), name="%(app_label)s_%(class)s_kind_valid"
+                condition=models.Q(kind__in=PublisherKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
             ),
             models.CheckConstraint(
                 condition=optional_country_q("country"),
@@ -116,14 +119,14 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.title or self.canonical_url
 
-    @property
-    def text_changed(self) -> bool:
-        """True while saving a text that differs from the stored one (set by save())."""
-        return getattr(self, "_text_changed", False)
-
     def save(self, *args, **kwargs):
         self.canonical_url = canonicalize_url(self.url)
         digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.text else ""
         self._text_changed = digest != self.text_sha256
         self.text_sha256 = digest
         super().save(*args, **kwargs)
+
+    @property
+    def text_changed(self) -> bool:
+        """True while saving a text that differs from the stored one (set by save())."""
+        return getattr(self, "_text_changed", False)

@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test.utils import override_settings
 
 from tests.factories import UserFactory
 
@@ -17,6 +18,20 @@ def pytest_collection_modifyitems(config, items):
                     reason="needs PostgreSQL: run with DATABASE_URL=postgres://… (.ci/run does)",
                 )
             )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def static_files_without_collectstatic():
+    """Tests run with DEBUG off but without `collectstatic`: serve static files from the apps."""
+    with override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
 
 
 @pytest.fixture
