@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -20,6 +22,8 @@ from sources.validators import (
 )
 
 STATEMENT_MAX_LENGTH = 2000
+# English stemming: "sovereignty" finds "sovereign"; names pass through unchanged.
+SEARCH_CONFIG = "english"
 
 
 def _choice_check(field: str, choices: type[models.TextChoices]) -> models.CheckConstraint:
@@ -137,6 +141,10 @@ class Event(models.Model):
         return self.name
 
 
+def _text_or_empty(expression):
+    return Coalesce(expression, Value(""), output_field=TextField())
+
+
 class ClaimQuerySet(models.QuerySet):
     def for_country(self, *codes: str, roles: list[str] | None = None) -> "ClaimQuerySet":
         """Claims that concern any of the given alpha-2 codes (optionally in the given roles)."""
@@ -144,6 +152,66 @@ class ClaimQuerySet(models.QuerySet):
         if roles:
             rows = rows.filter(role__in=roles)
         return self.filter(pk__in=rows.values("claim_id"))
+
+    def search(self, text: str) -> "ClaimQuerySet":
+        """Claims whose statement, participants' names or citation quotes match `text`.
+
+        PostgreSQL: full-text search on `search_vector` (GIN index), annotated with `rank`.
+        Elsewhere: every word must appear (any case) in one of those places.
+        """
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+            return self.filter(search_vector=query).annotate(
+                rank=SearchRank(F("search_vector"), query)
+            )
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(
+                Q(statement__icontains=word)
+                | Exists(
+                    ClaimActor.objects.filter(claim=OuterRef("pk")).filter(
+                        Q(actor__name__icontains=word) | Q(actor__aliases__icontains=word)
+                    )
+                )
+                | Exists(Citation.objects.filter(claim=OuterRef("pk"), quote__icontains=word))
+            )
+        return queryset
+
+    def refresh_search_vectors(self) -> None:
+        """Recompute `search_vector` for these claims (PostgreSQL only; a no-op elsewhere)."""
+        if connections[self.db].vendor != "postgresql":
+            return
+        names = (
+            ClaimActor.objects.filter(claim=OuterRef("pk"))
+            .order_by()
+            .values("claim")
+            .annotate(
+                text=StringAgg(
+                    Concat(
+                        "actor__name",
+                        Value(" "),
+                        "actor__title",
+                        Value(" "),
+                        Cast("actor__aliases", TextField()),
+                        output_field=TextField(),
+                    ),
+                    " ",
+                )
+            )
+            .values("text")
+        )
+        quotes = (
+            Citation.objects.filter(claim=OuterRef("pk"))
+            .order_by()
+            .values("claim")
+            .annotate(text=StringAgg("quote", " "))
+            .values("text")
+        )
+        self.update(
+            search_vector=SearchVector("statement", weight="A", config=SEARCH_CONFIG)
+            + SearchVector(_text_or_empty(Subquery(names)), weight="B", config=SEARCH_CONFIG)
+            + SearchVector(_text_or_empty(Subquery(quotes)), weight="C", config=SEARCH_CONFIG)
+        )
 
     def with_list_relations(self) -> "ClaimQuerySet":
         """Everything a list or detail representation shows, in a fixed number of queries."""
@@ -226,8 +294,11 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Statement, participants' names and quotes, weighted A/B/C; kept current by claims.signals.
+    # PostgreSQL only (GIN index added in the migration); empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "search_vector"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

@@ -17,9 +17,10 @@ from sources.models import Source
 
 @receiver(post_save, sender=Claim)
 def claim_saved(sender, instance: Claim, raw=False, **kwargs) -> None:
-    # The event (and so the venue country) may have changed.
+    # The event (and so the venue country) or the statement may have changed.
     if not raw:
         sync_claim_countries([instance.pk])
+        Claim.objects.filter(pk=instance.pk).refresh_search_vectors()
 
 
 @receiver(post_save, sender=ClaimActor)
@@ -32,7 +33,9 @@ def participant_changed(sender, instance: ClaimActor, raw=False, **kwargs) -> No
 @receiver(post_save, sender=Actor)
 def actor_saved(sender, instance: Actor, raw=False, created=False, **kwargs) -> None:
     if not raw and not created:
-        sync_claim_countries(instance.participations.values_list("claim_id", flat=True))
+        claim_ids = list(instance.participations.values_list("claim_id", flat=True))
+        sync_claim_countries(claim_ids)
+        Claim.objects.filter(pk__in=claim_ids).refresh_search_vectors()
 
 
 @receiver(post_save, sender=Event)
@@ -51,6 +54,8 @@ def claim_part_changed(sender, instance, raw=False, **kwargs) -> None:
     # What a claim shows changed, so its version (and ETag) must move on.
     if not raw:
         Claim(pk=instance.claim_id).touch()
+        if sender is not ClaimCountry:
+            Claim.objects.filter(pk=instance.claim_id).refresh_search_vectors()
 
 
 @receiver(post_save, sender=Source)

@@ -1,6 +1,7 @@
 """Settings for claimtrack, read from environment variables (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "knox",
     "django_filters",
     "django_countries",
     "simple_history",
@@ -152,6 +154,89 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS", default=False)
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# --- REST API ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes anonymous writes answer 401, not 403.
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claimtrack.permissions.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "claimtrack.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "claimtrack.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("CLAIMTRACK_THROTTLE_ANON", "120/minute"),
+        "user": env_str("CLAIMTRACK_THROTTLE_USER", "1200/minute"),
+        "login": env_str("CLAIMTRACK_THROTTLE_LOGIN", "10/minute"),
+    },
+    "PAGE_SIZE": 50,
+    "URL_FORMAT_OVERRIDE": "format",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    _count, _, _period = (_rate or "").partition("/")
+    if not _count.isdigit() or _period not in {
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "s",
+        "m",
+        "h",
+        "d",
+    }:
+        raise ImproperlyConfigured(
+            f"CLAIMTRACK_THROTTLE_{_scope.upper()} must look like 120/minute; got {_rate!r}"
+        )
+
+REST_KNOX = {
+    # Tokens are stored hashed (SHA-512); a stolen database does not give working tokens.
+    "TOKEN_TTL": timedelta(hours=env_int("CLAIMTRACK_TOKEN_TTL_HOURS", 24 * 30, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "claimtrack API",
+    "DESCRIPTION": (
+        "Fact claims in structured form, the sources that make or contest them with anchored "
+        "quotes, and their review. Anonymous clients read; editors and reviewers write with a "
+        "token from POST /api/v1/auth/token/."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claimtrack.exceptions.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "ClaimKindEnum": "claims.models.ClaimKind",
+        "CountryRoleEnum": "claims.models.CountryRole",
+        "ParticipantRoleEnum": "claims.models.ParticipantRole",
+        "StanceEnum": "claims.models.Stance",
+        "AnchoringEnum": "claims.models.AnchoringState",
+        "DatePrecisionEnum": "claims.models.DatePrecision",
+        "ActorKindEnum": "claims.models.ActorKind",
+        "EventKindEnum": "claims.models.EventKind",
+        "PublisherKindEnum": "sources.models.PublisherKind",
+    },
+}
 
 # --- claimtrack ---
 # How many distinct publishers must support a claim before it can be confirmed.

@@ -1,10 +1,43 @@
-"""The public URL map of claimtrack."""
+"""The public URL map of claimtrack: one router per API version."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from claims.views import (
+    ActorViewSet,
+    CitationViewSet,
+    ClaimViewSet,
+    CountryViewSet,
+    EventViewSet,
+)
+from claimtrack.auth import TokenLoginView
+from claimtrack.exceptions import not_found
+from sources.views import PublisherViewSet, SourceViewSet
+
+v1 = DefaultRouter()
+v1.register("claims", ClaimViewSet, basename="claim")
+v1.register("sources", SourceViewSet, basename="source")
+v1.register("publishers", PublisherViewSet, basename="publisher")
+v1.register("actors", ActorViewSet, basename="actor")
+v1.register("events", EventViewSet, basename="event")
+v1.register("citations", CitationViewSet, basename="citation")
+v1.register("countries", CountryViewSet, basename="country")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", TokenLoginView.as_view(), name="token-login"),
+    path("api/v1/", include(v1.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api-auth/", include("rest_framework.urls")),
+    # Anything else under /api/ answers a JSON 404, also with DEBUG on.
+    re_path(r"^api/", not_found),
 ]
+
+handler404 = "claimtrack.exceptions.not_found"
+handler500 = "claimtrack.exceptions.server_error"

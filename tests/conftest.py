@@ -1,6 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import override_settings
+from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
@@ -43,3 +46,58 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def user_with_role(username: str, *roles: str, **fields):
+    user = UserFactory(username=username, **fields)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return user_with_role("editor", "editor")
+
+
+@pytest.fixture
+def reviewer(db):
+    return user_with_role("reviewer", "reviewer")
+
+
+@pytest.fixture
+def staff(db):
+    return user_with_role("staff", "reviewer", is_staff=True)
+
+
+@pytest.fixture
+def api_client(db):
+    return APIClient()
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor):
+    return _client_for(editor)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return _client_for(reviewer)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return _client_for(staff)

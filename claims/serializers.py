@@ -1,0 +1,298 @@
+from django.db import transaction
+from django_countries import countries as all_countries
+from django_countries.serializers import CountryFieldMixin
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    Event,
+)
+from claimtrack.api import MAX_ID, StrictModelSerializer
+
+
+class CountryCodeField(serializers.CharField):
+    """An ISO 3166-1 code in, alpha-2 or alpha-3, any case; alpha-2 out."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        code = all_countries.alpha2(value) if not value.isdigit() else ""
+        if not code:
+            raise serializers.ValidationError(
+                f"Unknown country code {value!r}: give an ISO 3166-1 code such as MA, EH or ESH."
+            )
+        return code
+
+    def to_representation(self, value):
+        return getattr(value, "code", value)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "description": "The event's id."},
+            {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                "required": ["id"],
+            },
+        ],
+        "nullable": True,
+    }
+)
+class EventRefField(serializers.Field):
+    """The claim's event: written as its id, read as {"id", "name"}."""
+
+    default_error_messages = {
+        "invalid": "Give the event's id (a whole number) or null.",
+        "does_not_exist": "No event with id {pk}.",
+    }
+
+    def to_representation(self, event):
+        return {"id": event.pk, "name": event.name}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = data.get("id")
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("invalid")
+        try:
+            pk = int(data)
+        except ValueError:
+            self.fail("invalid")
+        if not 0 < pk <= MAX_ID:
+            self.fail("does_not_exist", pk=pk)
+        try:
+            return Event.objects.get(pk=pk)
+        except Event.DoesNotExist:
+            self.fail("does_not_exist", pk=pk)
+
+
+class ParticipantSerializer(StrictModelSerializer):
+    name = serializers.CharField(source="actor.name", read_only=True)
+    kind = serializers.CharField(source="actor.kind", read_only=True)
+    country = CountryCodeField(source="actor.country", read_only=True)
+
+    class Meta:
+        model = ClaimActor
+        fields = ["actor", "name", "kind", "country", "role"]
+
+
+class ClaimCountrySerializer(StrictModelSerializer):
+    code = CountryCodeField(source="country")
+    name = serializers.CharField(source="country.name", read_only=True)
+
+    class Meta:
+        model = ClaimCountry
+        fields = ["code", "name", "role", "derived"]
+        read_only_fields = ["derived"]
+
+
+class CitationBriefSerializer(serializers.ModelSerializer):
+    source_url = serializers.URLField(source="source.url", read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "source",
+            "source_url",
+            "source_title",
+            "stance",
+            "quote",
+            "anchoring",
+            "start",
+            "end",
+        ]
+        read_only_fields = fields
+
+
+def _no_duplicates(rows, key, label: str, field: str):
+    seen = {}
+    for index, row in enumerate(rows):
+        value = key(row)
+        if value in seen:
+            raise serializers.ValidationError(
+                {field: {index: [f"Repeats entry {seen[value]}: the same {label} twice."]}}
+            )
+        seen[value] = index
+
+
+class ClaimSerializer(StrictModelSerializer):
+    """A claim as one self-contained object: event, countries, participants and citations.
+
+    Participants and hand-entered countries are written in the same request, in one
+    transaction. Countries implied by participants and the event are derived (`derived: true`);
+    sending them back changes nothing. `status`, `version`, `created_by`, `created_at`,
+    `updated_at` and `citations` are read-only (citations have their own endpoint).
+    """
+
+    url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
+    event = EventRefField(required=False, allow_null=True)
+    countries = ClaimCountrySerializer(many=True, required=False, max_length=100)
+    participants = ParticipantSerializer(many=True, required=False, max_length=100)
+    citations = CitationBriefSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "url",
+            "statement",
+            "kind",
+            "status",
+            "event",
+            "occurred_on",
+            "date_precision",
+            "countries",
+            "participants",
+            "citations",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "version", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        _no_duplicates(
+            attrs.get("participants", []),
+            lambda p: (p["actor"].pk, p["role"]),
+            "actor in the same role",
+            "participants",
+        )
+        _no_duplicates(
+            attrs.get("countries", []),
+            lambda c: (c["country"], c["role"]),
+            "country in the same role",
+            "countries",
+        )
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data):
+        participants = validated_data.pop("participants", [])
+        countries = validated_data.pop("countries", [])
+        claim = Claim.objects.create(**validated_data)
+        self._write_participants(claim, participants)
+        self._write_countries(claim, countries)
+        return claim
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        participants = validated_data.pop("participants", None)
+        countries = validated_data.pop("countries", None)
+        for field, value in validated_data.items():
+            setattr(instance, field, value)
+        instance.save()
+        if participants is not None:
+            self._write_participants(instance, participants)
+        if countries is not None:
+            self._write_countries(instance, countries)
+        return instance
+
+    def _write_participants(self, claim: Claim, participants: list[dict]) -> None:
+        wanted = {(p["actor"].pk, p["role"]) for p in participants}
+        for row in claim.participants.all():
+            if (row.actor_id, row.role) not in wanted:
+                row.delete()
+        have = set(claim.participants.values_list("actor_id", "role"))
+        for actor_id, role in sorted(wanted - have):
+            ClaimActor.objects.create(claim=claim, actor_id=actor_id, role=role)
+
+    def _write_countries(self, claim: Claim, countries: list[dict]) -> None:
+        """Replace the hand-entered rows; derived rows stay as the sync made them."""
+        wanted = {(c["country"], c["role"]) for c in countries}
+        rows = {(row.country.code, row.role): row for row in claim.countries.all()}
+        for key, row in rows.items():
+            if not row.derived and key not in wanted:
+                row.delete()
+        for code, role in sorted(wanted - rows.keys()):
+            ClaimCountry.objects.create(claim=claim, country=code, role=role)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.event_id is None:
+            data["event"] = None
+        return data
+
+
+class ActorSerializer(CountryFieldMixin, StrictModelSerializer):
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=50, required=False
+    )
+
+    class Meta:
+        model = Actor
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "country",
+            "title",
+            "aliases",
+            "wikidata_qid",
+            "description",
+        ]
+
+
+class EventSerializer(CountryFieldMixin, StrictModelSerializer):
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "date_precision",
+            "location",
+            "country",
+        ]
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
+        ends = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError({"ends_on": "An event cannot end before it starts."})
+        return attrs
+
+
+class CitationSerializer(StrictModelSerializer):
+    source_url = serializers.URLField(source="source.url", read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "claim",
+            "source",
+            "source_url",
+            "source_title",
+            "stance",
+            "quote",
+            "prefix",
+            "suffix",
+            "start",
+            "end",
+            "anchoring",
+            "anchor_score",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["start", "end", "anchoring", "anchor_score", "created_at", "updated_at"]
+        extra_kwargs = {"quote": {"max_length": 10_000}}

@@ -1,0 +1,203 @@
+"""One JSON error shape for every error the API answers, and the schema that documents it.
+
+    {"status": 400, "code": "invalid", "detail": "…",
+     "errors": [{"field": "participants[1].role", "message": "…", "code": "invalid_choice"}]}
+
+`errors` lists field problems with their path (nested fields as `a[1].b`); it is empty when the
+error concerns the request as a whole.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("claimtrack.api")
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the data."
+    default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, **extra):
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it."
+    default_code = "precondition_failed"
+
+    def __init__(self, detail=None, code=None, **extra):
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "This server requires an If-Match header on writes."
+    default_code = "precondition_required"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
+def flatten_errors(detail, path: str = "") -> list[dict]:
+    """Turn DRF's nested error detail into a flat list of {field, message, code}."""
+    if isinstance(detail, dict):
+        found = []
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                found += flatten_errors(value, path)
+            elif isinstance(key, int):  # DRF reports list items by index
+                found += flatten_errors(value, f"{path}[{key}]")
+            else:
+                found += flatten_errors(value, f"{path}.{key}" if path else str(key))
+        return found
+    if isinstance(detail, list):
+        if all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail):
+            return [item for value in detail for item in flatten_errors(value, path)]
+        found = []
+        for index, value in enumerate(detail):
+            if value:
+                found += flatten_errors(value, f"{path}[{index}]")
+        return found
+    return [{"field": path or None, "message": str(detail), "code": getattr(detail, "code", None)}]
+
+
+def error_body(status_code: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
+    return {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
+
+
+def _as_api_exception(exc):
+    """Django and database exceptions raised below a view, as the API error they mean."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        detail = f"It is still referenced by {', '.join(used_by)}; remove those first."
+        return Conflict(detail, code="protected")
+    if isinstance(exc, IntegrityError):
+        return Conflict("This would duplicate or break a rule of existing data.", code="integrity")
+    if isinstance(exc, DataError):
+        return exceptions.ValidationError({"detail": "A value is out of range or not storable."})
+    return exc
+
+
+def api_exception_handler(exc, context):
+    exc = _as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: Django logs it and server_error() answers JSON
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(detail)
+        named = [e["field"] for e in errors if e["field"] and e["field"] != "detail"]
+        message = "Invalid input" + (f": {', '.join(dict.fromkeys(named))}" if named else "")
+        if not named and errors:
+            message = errors[0]["message"]
+        errors = [e for e in errors if e["field"] != "detail"] if named else errors
+        body = error_body(response.status_code, "invalid", message, errors)
+    else:
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = error_body(response.status_code, code, str(detail))
+        body.update(getattr(exc, "extra", {}))
+    response.data = body
+    return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    if _is_api(request):
+        body = error_body(404, "not_found", f"No API resource at {request.path}.")
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        body = error_body(500, "server_error", "An unexpected error occurred; it was logged.")
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["status", "code", "detail", "errors"],
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string", "nullable": True},
+                    "message": {"type": "string"},
+                    "code": {"type": "string", "nullable": True},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input; `errors` names each field.",
+    "401": "Authentication required.",
+    "403": "Your role does not allow this.",
+    "404": "Not found.",
+    "405": "Method not allowed.",
+    "409": "Conflicts with existing data.",
+    "412": "If-Match did not match the current version.",
+    "415": "Unsupported media type.",
+    "428": "If-Match required.",
+    "429": "Too many requests; see Retry-After.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular hook: every operation documents the shared error shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["400", "401", "429"]
+            if method in ("post", "put", "patch", "delete"):
+                codes += ["403", "409", "415"]
+            if "{" in path:
+                codes.append("404")
+            if method in ("put", "patch", "delete"):
+                codes += ["412", "428"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(
+                    code,
+                    {
+                        "description": _ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                )
+    return result

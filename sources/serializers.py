@@ -1,0 +1,58 @@
+from django_countries.serializers import CountryFieldMixin
+from rest_framework import serializers
+
+from claimtrack.api import StrictModelSerializer
+from sources.canonical import domain_of
+from sources.models import Publisher, Source
+
+
+class PublisherSerializer(CountryFieldMixin, StrictModelSerializer):
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+    class Meta:
+        model = Publisher
+        fields = ["id", "name", "domain", "country", "kind", "url", "wikidata_qid"]
+
+    def validate_domain(self, value: str) -> str:
+        domain = domain_of(value if "//" in value else f"//{value}")
+        if not domain or " " in domain or "." not in domain:
+            raise serializers.ValidationError("Give a host name such as apnews.com.")
+        clash = Publisher.objects.filter(domain=domain)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(f"A publisher with domain {domain} exists already.")
+        return domain
+
+
+class SourceSerializer(StrictModelSerializer):
+    """A source; lists leave out `text` (fetch one source to read it)."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "url",
+            "canonical_url",
+            "title",
+            "publisher",
+            "authors",
+            "language",
+            "published_at",
+            "retrieved_at",
+            "text",
+            "text_sha256",
+            "archive_url",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["canonical_url", "text_sha256", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        view = self.context.get("view")
+        if view is not None and getattr(view, "action", None) == "list":
+            self.fields.pop("text")

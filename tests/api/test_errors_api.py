@@ -1,0 +1,56 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unknown_api_path_answers_json_404(api_client):
+    response = api_client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_missing_claim_answers_json_404(api_client):
+    response = api_client.get("/api/v1/claims/999999/")
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+
+
+@pytest.mark.parametrize("pk", ["abc", str(2**70)])
+def test_a_malformed_or_huge_id_in_the_path_answers_404_not_500(api_client, pk):
+    assert api_client.get(f"/api/v1/claims/{pk}/").status_code == 404
+
+
+def test_a_wrong_content_type_answers_415(editor_client):
+    response = editor_client.post(
+        "/api/v1/claims/", "statement=x", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_invalid_json_answers_400(editor_client):
+    response = editor_client.post("/api/v1/claims/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_a_method_not_allowed_answers_405_json(editor_client):
+    response = editor_client.put("/api/v1/claims/", {}, format="json")
+    assert response.status_code == 405
+    assert response.json()["status"] == 405
+
+
+def test_the_openapi_schema_generates_without_warnings_and_validates():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_api_docs_are_served_from_installed_packages_without_a_cdn(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
