@@ -186,6 +186,7 @@ class ClaimSerializer(StrictModelSerializer):
         claim = Claim.objects.create(**validated_data)
         self._write_participants(claim, participants)
         self._write_countries(claim, countries)
+        claim.refresh_from_db(fields=["version", "updated_at"])
         return claim
 
     @transaction.atomic
@@ -199,6 +200,8 @@ class ClaimSerializer(StrictModelSerializer):
             self._write_participants(instance, participants)
         if countries is not None:
             self._write_countries(instance, countries)
+        # Nested writes moved the version on in the database (see Claim.touch).
+        instance.refresh_from_db(fields=["version", "updated_at"])
         return instance
 
     def _write_participants(self, claim: Claim, participants: list[dict]) -> None:

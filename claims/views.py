@@ -19,6 +19,7 @@ from claims.serializers import (
     EventSerializer,
 )
 from claimtrack.api import ErrorsAsJSONMixin
+from claimtrack.concurrency import ConditionalMixin
 
 CSV_COLUMNS = [
     "id",
@@ -80,7 +81,7 @@ def claim_csv_row(claim: Claim) -> list[str]:
     ]
 
 
-class ClaimViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
     queryset = Claim.objects.with_list_relations().select_related("created_by")
@@ -158,21 +159,21 @@ class ClaimViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
         )
 
 
-class ActorViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Actor.objects.all()
     serializer_class = ActorSerializer
     filterset_class = ActorFilterSet
     ordering_fields = ["id", "name"]
 
 
-class EventViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilterSet
     ordering_fields = ["id", "starts_on", "name"]
 
 
-class CitationViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Citation.objects.select_related("source", "created_by")
     serializer_class = CitationSerializer
     filterset_class = CitationFilterSet

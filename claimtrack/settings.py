@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
 # --- claimtrack ---
 # How many distinct publishers must support a claim before it can be confirmed.
 CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = env_int("CLAIMTRACK_CONFIRM_MIN_PUBLISHERS", 1, minimum=1)
+# When on, API writes without an If-Match header answer 428 (no blind overwrites at all).
+CLAIMTRACK_REQUIRE_IF_MATCH = env_bool("CLAIMTRACK_REQUIRE_IF_MATCH", default=False)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import viewsets
 
 from claimtrack.api import ErrorsAsJSONMixin
+from claimtrack.concurrency import ConditionalMixin
 from claimtrack.exceptions import Conflict
 from sources.canonical import canonicalize_url
 from sources.filters import PublisherFilterSet, SourceFilterSet
@@ -9,14 +10,14 @@ from sources.models import Publisher, Source
 from sources.serializers import PublisherSerializer, SourceSerializer
 
 
-class PublisherViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Publisher.objects.all()
     serializer_class = PublisherSerializer
     filterset_class = PublisherFilterSet
     ordering_fields = ["id", "name"]
 
 
-class SourceViewSet(ErrorsAsJSONMixin, viewsets.ModelViewSet):
+class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Source.objects.select_related("publisher", "created_by")
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
