@@ -15,6 +15,7 @@ from claims.views import (
 )
 from claimtrack.auth import TokenLoginView
 from claimtrack.exceptions import not_found
+from claimtrack.health import healthz, readyz
 from sources.views import PublisherViewSet, SourceViewSet
 
 v1 = DefaultRouter()
@@ -28,6 +29,8 @@ v1.register("countries", CountryViewSet, basename="country")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenLoginView.as_view(), name="token-login"),
     path("api/v1/", include(v1.urls)),
