@@ -1,0 +1,407 @@
+"""The verification workflow: which status changes are allowed, who may make them, and on what
+evidence. `claim_review` is the one function that changes a claim's status.
+
+Errors and the HTTP status an API exception handler should give them:
+
+- `TransitionNotAllowed`, `EvidenceMissing` and a plain `ValidationError` (unknown status,
+  citations of another claim) are Django `ValidationError`s with a field-keyed `message_dict`
+  → 400.
+- `ReviewPermissionDenied` is a Django `PermissionDenied` → 403.
+- `VersionConflict` carries `current_version` → 412 (Precondition Failed).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from claims.models import Citation, Claim, ClaimStatus, Review, Stance
+from sources.canonical import domain_of
+
+S = ClaimStatus
+
+EDITOR_GROUP = "editor"
+REVIEWER_GROUP = "reviewer"
+
+# --- Plain data beside the statuses -------------------------------------------------------
+
+# The ClaimReview rating of each status, 1 = worst, 5 = best; None where there is no rating.
+RATING: dict[ClaimStatus, int | None] = {
+    S.UNVERIFIED: None,
+    S.IN_REVIEW: None,
+    S.CONFIRMED: 5,
+    S.MOSTLY_TRUE: 4,
+    S.MIXED: 3,
+    S.MISLEADING: 2,
+    S.FALSE: 1,
+    S.UNVERIFIABLE: None,
+}
+
+# The label shown to readers (ClaimReview `alternateName`); the TextChoices labels already are.
+LABEL: dict[ClaimStatus, str] = {status: str(status.label) for status in ClaimStatus}
+
+# Normalised buckets as ClaimsKG uses them: only a plain "true"/"false" is TRUE/FALSE;
+# every shade in between (mostly true, mixed, misleading) is MIXTURE.
+BUCKET: dict[ClaimStatus, str] = {
+    S.UNVERIFIED: "OTHER",
+    S.IN_REVIEW: "OTHER",
+    S.CONFIRMED: "TRUE",
+    S.MOSTLY_TRUE: "MIXTURE",
+    S.MIXED: "MIXTURE",
+    S.MISLEADING: "MIXTURE",
+    S.FALSE: "FALSE",
+    S.UNVERIFIABLE: "OTHER",
+}
+
+# The statuses that are a decision about the claim (they end a review).
+VERDICTS: frozenset[ClaimStatus] = frozenset(
+    {S.CONFIRMED, S.MOSTLY_TRUE, S.MIXED, S.MISLEADING, S.FALSE, S.UNVERIFIABLE}
+)
+
+# Every move anyone may make; who may make which is `_needs_reviewer` below.
+TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
+    # Straight to a verdict is for reviewers only (and for imported verdicts).
+    S.UNVERIFIED: frozenset({S.IN_REVIEW}) | VERDICTS,
+    S.IN_REVIEW: frozenset({S.UNVERIFIED}) | VERDICTS,
+    **{verdict: frozenset({S.IN_REVIEW}) for verdict in VERDICTS},  # reopen
+}
+
+# Evidence: which citation stances count as supporting or refuting a claim.
+SUPPORTING: frozenset[str] = frozenset({Stance.SUPPORTS})
+REFUTING: frozenset[str] = frozenset({Stance.REFUTES, Stance.RETRACTS})
+
+
+def _in_status_order(statuses: Iterable[str]) -> list[ClaimStatus]:
+    wanted = set(statuses)
+    return [status for status in ClaimStatus if status in wanted]
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+class TransitionNotAllowed(ValidationError):
+    """The move from the claim's status to the target is not in TRANSITIONS (→ 400).
+
+    `allowed` lists the statuses the claim can move to from where it is.
+    """
+
+    def __init__(self, current: str, target: str):
+        self.current = ClaimStatus(current)
+        self.target = ClaimStatus(target)
+        self.allowed = _in_status_order(TRANSITIONS[self.current])
+        allowed = ", ".join(self.allowed) or "none"
+        message = (
+            f"A claim cannot go from {self.current} to {self.target}. "
+            f"From {self.current} it can go to: {allowed}."
+        )
+        super().__init__({"status": ValidationError(message, code="transition_not_allowed")})
+
+
+class EvidenceMissing(ValidationError):
+    """A verdict lacks what the evidence rules require (→ 400).
+
+    `rules` names each rule that failed: `rationale`, `min_publishers`, `supporting_citation`,
+    `refuting_citation`; the messages are keyed by the field to fix.
+    """
+
+    def __init__(self, failures: list[tuple[str, str, str]]):
+        self.rules = [rule for rule, _field, _message in failures]
+        errors: dict[str, list[ValidationError]] = {}
+        for rule, field, message in failures:
+            errors.setdefault(field, []).append(ValidationError(message, code=rule))
+        super().__init__(errors)
+
+
+class ReviewPermissionDenied(PermissionDenied):
+    """The user's role does not allow this status change (→ 403)."""
+
+
+class VersionConflict(Exception):
+    """The claim changed since the caller read it (→ 412, with `current_version` in the body)."""
+
+    def __init__(self, current_version: int):
+        self.current_version = current_version
+        super().__init__(
+            f"The claim was changed by someone else (it is now at version {current_version}); "
+            "reload it and try again."
+        )
+
+
+# --- Roles --------------------------------------------------------------------------------
+
+
+def _group_names(user) -> frozenset[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    # Cached on the user object: one query per request however often roles are asked for.
+    cached = getattr(user, "_claimtrack_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._claimtrack_groups = cached
+    return cached
+
+
+def is_editor(user) -> bool:
+    """Member of the "editor" group (or a superuser): may send claims to review and back."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or EDITOR_GROUP in _group_names(user)
+
+
+def is_reviewer(user) -> bool:
+    """Member of the "reviewer" group (or a superuser): may also record verdicts and reopen."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or REVIEWER_GROUP in _group_names(user)
+
+
+def _needs_reviewer(current: str, target: str) -> bool:
+    # Recording a verdict or reopening one is a reviewer's call; the rest is an editor's.
+    return target in VERDICTS or current in VERDICTS
+
+
+def allowed_targets(current: str, user) -> list[ClaimStatus]:
+    """The statuses this user may move a claim in `current` to, in status order (for UIs)."""
+    if is_reviewer(user):
+        return _in_status_order(TRANSITIONS[ClaimStatus(current)])
+    if is_editor(user):
+        return _in_status_order(
+            t for t in TRANSITIONS[ClaimStatus(current)] if not _needs_reviewer(current, t)
+        )
+    return []
+
+
+def _check_has_role(user) -> None:
+    if not (is_editor(user) or is_reviewer(user)):
+        raise ReviewPermissionDenied("Only editors and reviewers can change a claim's status.")
+
+
+def _check_role(user, current: str, target: str) -> None:
+    if _needs_reviewer(current, target) and not is_reviewer(user):
+        action = "reopen a verdict" if current in VERDICTS else "record a verdict"
+        raise ReviewPermissionDenied(f"Only reviewers can {action}.")
+
+
+# --- Evidence -----------------------------------------------------------------------------
+
+
+def _publisher_key(publisher_domain: str | None, canonical_url: str) -> str:
+    # A source without a publisher record counts as its own site: two articles from the same
+    # site are one publisher either way, and a publisher record is keyed by that domain too.
+    return publisher_domain or domain_of(canonical_url)
+
+
+def _evidence_failures(claim: Claim, target: str, rationale: str) -> list[tuple[str, str, str]]:
+    """The rules a verdict `target` on `claim` fails, as (rule, field, message)."""
+    failures: list[tuple[str, str, str]] = []
+    label = LABEL[ClaimStatus(target)]
+    # An orphaned quote can no longer be found in its source, so it is not evidence any more.
+    rows = (
+        Citation.objects.filter(claim=claim)
+        .exclude(anchoring=Citation.Anchoring.ORPHANED)
+        .values_list("stance", "source__publisher__domain", "source__canonical_url")
+    )
+    supporting = {_publisher_key(d, u) for stance, d, u in rows if stance in SUPPORTING}
+    refuting = sum(1 for stance, _d, _u in rows if stance in REFUTING)
+
+    if target in (S.CONFIRMED, S.MOSTLY_TRUE):
+        needed = settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS
+        if len(supporting) < needed:
+            have = ", ".join(sorted(supporting)) or "none"
+            failures.append(
+                (
+                    "min_publishers",
+                    "citations",
+                    f"A “{label}” verdict needs supporting citations from at least {needed} "
+                    f"different publisher(s) whose quotes are found in their sources; this claim "
+                    f"has {len(supporting)} ({have}).",
+                )
+            )
+    if target in (S.FALSE, S.MISLEADING, S.MIXED) and not refuting:
+        failures.append(
+            (
+                "refuting_citation",
+                "citations",
+                f"A “{label}” verdict needs at least one citation that refutes or retracts the "
+                "claim (with its quote found in the source).",
+            )
+        )
+    if target == S.MIXED and not supporting:
+        failures.append(
+            (
+                "supporting_citation",
+                "citations",
+                "A “Mixed” verdict needs at least one citation that supports the claim "
+                "(with its quote found in the source).",
+            )
+        )
+    if not rationale.strip():
+        failures.append(
+            (
+                "rationale",
+                "rationale",
+                "Every verdict needs a rationale: say in a sentence or two why.",
+            )
+        )
+    return failures
+
+
+def _claim_citations(claim: Claim, citations: Iterable) -> list[Citation]:
+    """The given citations (objects or ids), all of which must belong to `claim`."""
+    ids: list[int] = []
+    for item in citations:
+        raw = item.pk if isinstance(item, Citation) else item
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"citations": f"{raw!r} is not a citation id."}, code="invalid"
+            ) from None
+    found = list(Citation.objects.filter(claim=claim, pk__in=ids))
+    missing = sorted(set(ids) - {c.pk for c in found})
+    if missing:
+        listed = ", ".join(str(pk) for pk in missing)
+        raise ValidationError(
+            {"citations": f"Citation(s) {listed} are not citations of this claim."},
+            code="foreign_citation",
+        )
+    return found
+
+
+# --- The one function that changes a claim's status ---------------------------------------
+
+
+def claim_review(
+    *,
+    claim: Claim,
+    status: str,
+    reviewer,
+    rationale: str = "",
+    citations: Iterable = (),
+    imported: bool = False,
+    expected_version: int | None = None,
+    reviewed_at: datetime | None = None,
+) -> Review:
+    """Move `claim` to `status` on behalf of `reviewer` and write the Review row.
+
+    Checks, in this order, with the claim row locked: the status is a known one; the claim is
+    still at `expected_version` (when given; else `VersionConflict`); the user is an editor or
+    a reviewer (else `ReviewPermissionDenied`); the move is in TRANSITIONS (else
+    `TransitionNotAllowed`); the user's role allows it (else `ReviewPermissionDenied`);
+    `citations` (ids or objects) belong to the claim; a verdict meets the evidence rules
+    (else `EvidenceMissing`).
+
+    `imported=True` records a verdict taken from someone else's ClaimReview: no role check and
+    no evidence rules (the evidence is the other fact-checker's), `reviewer` may be None and
+    `reviewed_at` sets the review's date; TRANSITIONS still hold, so an import can go from
+    unverified straight to a verdict but never overwrites a verdict without a reopen.
+
+    On success the passed `claim` object carries the new status and version too.
+    """
+    if status not in ClaimStatus.values:
+        choices = ", ".join(ClaimStatus.values)
+        raise ValidationError(
+            {"status": f"{status!r} is not a status; choose one of: {choices}."}, code="invalid"
+        )
+    target = ClaimStatus(status)
+    rationale = (rationale or "").strip()
+
+    with transaction.atomic():
+        # The lock also holds back citation edits: saving a citation touches the claim row
+        # (signals.claim_part_changed), so the evidence cannot change while it is checked.
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        if expected_version is not None and int(expected_version) != locked.version:
+            raise VersionConflict(locked.version)
+        current = ClaimStatus(locked.status)
+        if not imported:
+            _check_has_role(reviewer)  # someone without any role learns nothing more
+        if target not in TRANSITIONS[current]:
+            raise TransitionNotAllowed(current, target)
+        if not imported:
+            _check_role(reviewer, current, target)
+        cited = _claim_citations(locked, citations)
+        if target in VERDICTS and not imported:
+            failures = _evidence_failures(locked, target, rationale)
+            if failures:
+                raise EvidenceMissing(failures)
+
+        locked.status = target
+        # Who made the change, and why, for the audit history (django-simple-history).
+        if reviewer is not None:
+            locked._history_user = reviewer
+        locked._change_reason = f"{'imported ' if imported else ''}review: {current} → {target}"
+        locked.save(update_fields=["status", "version", "updated_at"])
+
+        review = Review.objects.create(
+            claim=locked,
+            status_before=current,
+            status_after=target,
+            rationale=rationale,
+            reviewer=reviewer,
+            imported=imported,
+            created_at=reviewed_at or timezone.now(),
+        )
+        if cited:
+            review.citations.set(cited)
+
+    claim.status, claim.version, claim.updated_at = locked.status, locked.version, locked.updated_at
+    return review
+
+
+# --- Consensus among the sources ----------------------------------------------------------
+
+
+class Consensus(models.TextChoices):
+    UNSOURCED = "unsourced", "Unsourced"
+    UNCONTESTED = "uncontested", "Uncontested"
+    CONTESTED = "contested", "Contested"
+    REFUTED = "refuted", "Refuted"
+
+
+def claim_consensus(support_count: int, refute_count: int) -> Consensus:
+    """What the sources say together: `support_count` supports, `refute_count` refutes/retracts."""
+    if support_count and refute_count:
+        return Consensus.CONTESTED
+    if support_count:
+        return Consensus.UNCONTESTED
+    if refute_count:
+        return Consensus.REFUTED
+    return Consensus.UNSOURCED
+
+
+def _citation_count(stances: Iterable[str]) -> Coalesce:
+    # A correlated subquery rather than Count() over a join: it stays right whatever other
+    # joins the queryset already has (filters on participants, countries, …).
+    counted = (
+        Citation.objects.filter(claim=OuterRef("pk"), stance__in=list(stances))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def annotate_consensus(queryset: models.QuerySet) -> models.QuerySet:
+    """Claims with `support_count`, `refute_count` (refutes + retracts) and `consensus`.
+
+    All three are SQL, so `annotate_consensus(qs).filter(consensus="contested")` filters in the
+    database. Every citation counts, whatever its anchoring; mentions count for neither side.
+    """
+    return queryset.annotate(
+        support_count=_citation_count(SUPPORTING),
+        refute_count=_citation_count(REFUTING),
+    ).annotate(
+        consensus=Case(
+            When(Q(support_count__gt=0) & Q(refute_count__gt=0), then=Value(Consensus.CONTESTED)),
+            When(support_count__gt=0, then=Value(Consensus.UNCONTESTED)),
+            When(refute_count__gt=0, then=Value(Consensus.REFUTED)),
+            default=Value(Consensus.UNSOURCED),
+            output_field=models.CharField(max_length=11),
+        )
+    )

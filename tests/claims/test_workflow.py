@@ -1,0 +1,596 @@
+"""The verification workflow: transitions per role, evidence rules, reviews, consensus."""
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from claims.models import Citation, Claim, Review
+from claims.workflow import (
+    BUCKET,
+    LABEL,
+    RATING,
+    TRANSITIONS,
+    VERDICTS,
+    EvidenceMissing,
+    ReviewPermissionDenied,
+    TransitionNotAllowed,
+    VersionConflict,
+    allowed_targets,
+    annotate_consensus,
+    claim_consensus,
+    claim_review,
+    is_editor,
+    is_reviewer,
+)
+from tests.factories import (
+    ActorFactory,
+    CitationFactory,
+    ClaimActorFactory,
+    ClaimFactory,
+    PublisherFactory,
+    SourceFactory,
+    UserFactory,
+)
+
+S = Claim.Status
+ALL = list(S)
+VERDICT_LIST = [S.CONFIRMED, S.MOSTLY_TRUE, S.MIXED, S.MISLEADING, S.FALSE, S.UNVERIFIABLE]
+
+# The issue's table of moves, written out here independently of TRANSITIONS.
+ALLOWED = {
+    (S.UNVERIFIED, S.IN_REVIEW),
+    (S.IN_REVIEW, S.UNVERIFIED),
+    *((S.IN_REVIEW, v) for v in VERDICT_LIST),
+    *((S.UNVERIFIED, v) for v in VERDICT_LIST),
+    *((v, S.IN_REVIEW) for v in VERDICT_LIST),
+}
+EDITOR_MOVES = {(S.UNVERIFIED, S.IN_REVIEW), (S.IN_REVIEW, S.UNVERIFIED)}
+REASON = "Two wire reports and the ministry's statement agree."
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Users are made in nearly every test here; PBKDF2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def member_of(*groups, **extra):
+    user = UserFactory(**extra)
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return member_of("editor", username="eddie")
+
+
+@pytest.fixture
+def reviewer(db):
+    return member_of("reviewer", username="rita")
+
+
+@pytest.fixture
+def plain_user(db):
+    return UserFactory(username="pat")
+
+
+def claim_with_evidence(status=S.UNVERIFIED):
+    """A claim that meets every evidence rule: one source supports it, another refutes it."""
+    claim = ClaimFactory(status=status)
+    CitationFactory(claim=claim, stance=Citation.Stance.SUPPORTS)
+    CitationFactory(claim=claim, stance=Citation.Stance.REFUTES)
+    claim.refresh_from_db()
+    return claim
+
+
+# --- The plain data ------------------------------------------------------------------------
+
+
+def test_ratings_labels_and_buckets_follow_the_issue_table():
+    assert RATING == {
+        S.UNVERIFIED: None,
+        S.IN_REVIEW: None,
+        S.CONFIRMED: 5,
+        S.MOSTLY_TRUE: 4,
+        S.MIXED: 3,
+        S.MISLEADING: 2,
+        S.FALSE: 1,
+        S.UNVERIFIABLE: None,
+    }
+    assert LABEL == {
+        S.UNVERIFIED: "Unverified",
+        S.IN_REVIEW: "In review",
+        S.CONFIRMED: "True",
+        S.MOSTLY_TRUE: "Mostly true",
+        S.MIXED: "Mixed",
+        S.MISLEADING: "Misleading",
+        S.FALSE: "False",
+        S.UNVERIFIABLE: "Unverifiable",
+    }
+    assert BUCKET[S.CONFIRMED] == "TRUE"
+    assert BUCKET[S.FALSE] == "FALSE"
+    assert {BUCKET[s] for s in (S.MOSTLY_TRUE, S.MIXED, S.MISLEADING)} == {"MIXTURE"}
+    assert {BUCKET[s] for s in (S.UNVERIFIED, S.IN_REVIEW, S.UNVERIFIABLE)} == {"OTHER"}
+
+
+def test_the_transition_table_is_exactly_the_issue_table():
+    assert set(VERDICTS) == set(VERDICT_LIST)
+    assert {(a, b) for a, targets in TRANSITIONS.items() for b in targets} == ALLOWED
+
+
+# --- Every transition for every role -------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("current", ALL)
+@pytest.mark.parametrize("target", ALL)
+def test_a_reviewer_may_make_every_move_in_the_table_and_no_other(reviewer, current, target):
+    claim = claim_with_evidence(current)
+    if (current, target) in ALLOWED:
+        review = claim_review(claim=claim, status=target, reviewer=reviewer, rationale=REASON)
+        claim.refresh_from_db()
+        assert claim.status == target
+        assert (review.status_before, review.status_after) == (current, target)
+        assert review.reviewer == reviewer
+    else:
+        with pytest.raises(TransitionNotAllowed):
+            claim_review(claim=claim, status=target, reviewer=reviewer, rationale=REASON)
+        claim.refresh_from_db()
+        assert claim.status == current
+        assert not Review.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("current", ALL)
+@pytest.mark.parametrize("target", ALL)
+def test_an_editor_may_only_send_to_review_and_back(editor, current, target):
+    claim = claim_with_evidence(current)
+    if (current, target) in EDITOR_MOVES:
+        claim_review(claim=claim, status=target, reviewer=editor)
+        claim.refresh_from_db()
+        assert claim.status == target
+        assert Review.objects.get().reviewer == editor
+        return
+    expected = ReviewPermissionDenied if (current, target) in ALLOWED else TransitionNotAllowed
+    with pytest.raises(expected):
+        claim_review(claim=claim, status=target, reviewer=editor, rationale=REASON)
+    claim.refresh_from_db()
+    assert claim.status == current
+    assert not Review.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("current", ALL)
+@pytest.mark.parametrize("target", ALL)
+def test_a_user_without_a_role_can_make_no_move(plain_user, current, target):
+    claim = claim_with_evidence(current)
+    with pytest.raises(ReviewPermissionDenied, match="Only editors and reviewers"):
+        claim_review(claim=claim, status=target, reviewer=plain_user, rationale=REASON)
+    claim.refresh_from_db()
+    assert claim.status == current
+    assert not Review.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_editor_is_told_that_recording_a_verdict_and_reopening_are_for_reviewers(editor):
+    claim = claim_with_evidence(S.IN_REVIEW)
+    with pytest.raises(ReviewPermissionDenied, match="Only reviewers can record a verdict"):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=editor, rationale=REASON)
+    claim = claim_with_evidence(S.FALSE)
+    with pytest.raises(ReviewPermissionDenied, match="Only reviewers can reopen a verdict"):
+        claim_review(claim=claim, status=S.IN_REVIEW, reviewer=editor)
+
+
+@pytest.mark.django_db
+def test_a_superuser_counts_as_reviewer_and_editor(superuser):
+    assert is_reviewer(superuser) and is_editor(superuser)
+    claim = claim_with_evidence()
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=superuser, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_a_deactivated_reviewer_and_an_anonymous_user_have_no_role():
+    from django.contrib.auth.models import AnonymousUser
+
+    gone = member_of("reviewer", is_active=False)
+    assert not is_reviewer(gone)
+    assert not is_editor(AnonymousUser())
+    with pytest.raises(ReviewPermissionDenied):
+        claim_review(claim=claim_with_evidence(), status=S.IN_REVIEW, reviewer=gone)
+    with pytest.raises(ReviewPermissionDenied):
+        claim_review(claim=claim_with_evidence(), status=S.IN_REVIEW, reviewer=None)
+
+
+@pytest.mark.django_db
+def test_refused_moves_list_the_allowed_targets_under_status(reviewer):
+    claim = claim_with_evidence(S.CONFIRMED)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        claim_review(claim=claim, status=S.FALSE, reviewer=reviewer, rationale=REASON)
+    assert isinstance(refused.value, ValidationError)
+    assert refused.value.allowed == [S.IN_REVIEW]
+    assert "in_review" in refused.value.message_dict["status"][0]
+
+
+@pytest.mark.django_db
+def test_errors_are_the_django_exceptions_an_api_maps_to_400_and_403(editor):
+    assert issubclass(EvidenceMissing, ValidationError)
+    assert issubclass(TransitionNotAllowed, ValidationError)
+    assert issubclass(ReviewPermissionDenied, PermissionDenied)
+
+
+@pytest.mark.django_db
+def test_allowed_targets_are_what_each_role_may_choose(editor, reviewer, plain_user):
+    assert allowed_targets(S.UNVERIFIED, editor) == [S.IN_REVIEW]
+    assert allowed_targets(S.IN_REVIEW, editor) == [S.UNVERIFIED]
+    assert allowed_targets(S.FALSE, editor) == []
+    assert allowed_targets(S.FALSE, reviewer) == [S.IN_REVIEW]
+    assert allowed_targets(S.IN_REVIEW, reviewer) == [S.UNVERIFIED, *VERDICT_LIST]
+    assert allowed_targets(S.UNVERIFIED, plain_user) == []
+
+
+@pytest.mark.django_db
+def test_an_unknown_status_is_refused_naming_the_field(reviewer):
+    with pytest.raises(ValidationError) as refused:
+        claim_review(claim=claim_with_evidence(), status="approved", reviewer=reviewer)
+    assert "status" in refused.value.message_dict
+
+
+# --- Evidence rules at their boundaries ----------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verdict", [S.CONFIRMED, S.MOSTLY_TRUE])
+def test_a_true_verdict_needs_one_supporting_publisher_by_default(reviewer, verdict):
+    claim = ClaimFactory()
+    CitationFactory(claim=claim, stance=Citation.Stance.MENTIONS)
+    CitationFactory(claim=claim, stance=Citation.Stance.REFUTES)
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
+    assert refused.value.rules == ["min_publishers"]
+    assert "at least 1 different publisher" in refused.value.message_dict["citations"][0]
+
+    CitationFactory(claim=claim, stance=Citation.Stance.SUPPORTS)
+    claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == verdict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verdict", [S.CONFIRMED, S.MOSTLY_TRUE])
+def test_with_the_two_source_rule_two_articles_from_one_publisher_are_not_enough(
+    settings, reviewer, verdict
+):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    outlet = PublisherFactory(domain="wire.example")
+    CitationFactory(claim=claim, source=SourceFactory(publisher=outlet))
+    CitationFactory(claim=claim, source=SourceFactory(publisher=outlet))
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
+    assert "has 1 (wire.example)" in refused.value.message_dict["citations"][0]
+
+    CitationFactory(claim=claim, source=SourceFactory(publisher=PublisherFactory()))
+    claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == verdict
+
+
+@pytest.mark.django_db
+def test_sources_without_a_publisher_count_by_their_own_site(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    CitationFactory(claim=claim, source=SourceFactory(publisher=None, url="https://a.example/1"))
+    CitationFactory(
+        claim=claim, source=SourceFactory(publisher=None, url="https://www.a.example/2")
+    )
+    with pytest.raises(EvidenceMissing):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+
+    CitationFactory(claim=claim, source=SourceFactory(publisher=None, url="https://b.example/3"))
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_a_publisherless_source_on_a_publishers_site_is_that_publisher(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    outlet = PublisherFactory(domain="daily.example")
+    CitationFactory(claim=claim, source=SourceFactory(publisher=outlet))
+    CitationFactory(
+        claim=claim, source=SourceFactory(publisher=None, url="https://daily.example/x")
+    )
+    with pytest.raises(EvidenceMissing):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+
+
+@pytest.mark.django_db
+def test_an_orphaned_quote_is_not_evidence(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    CitationFactory(claim=claim)
+    orphan = CitationFactory(claim=claim, quote="words this article never printed")
+    assert orphan.anchoring == Citation.Anchoring.ORPHANED
+    with pytest.raises(EvidenceMissing):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+
+    refuting_orphan = ClaimFactory()
+    CitationFactory(
+        claim=refuting_orphan, stance=Citation.Stance.REFUTES, quote="never printed either"
+    )
+    with pytest.raises(EvidenceMissing):
+        claim_review(claim=refuting_orphan, status=S.FALSE, reviewer=reviewer, rationale=REASON)
+
+
+@pytest.mark.django_db
+def test_a_quote_not_yet_checked_against_a_text_still_counts(reviewer):
+    claim = ClaimFactory()
+    citation = CitationFactory(claim=claim, source=SourceFactory(text=""))
+    assert citation.anchoring == Citation.Anchoring.UNCHECKED
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verdict", [S.FALSE, S.MISLEADING])
+@pytest.mark.parametrize("stance", [Citation.Stance.REFUTES, Citation.Stance.RETRACTS])
+def test_a_false_verdict_needs_one_refuting_or_retracting_citation(reviewer, verdict, stance):
+    claim = ClaimFactory()
+    CitationFactory(claim=claim, stance=Citation.Stance.SUPPORTS)
+    CitationFactory(claim=claim, stance=Citation.Stance.MENTIONS)
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
+    assert refused.value.rules == ["refuting_citation"]
+
+    CitationFactory(claim=claim, stance=stance)
+    claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == verdict
+
+
+@pytest.mark.django_db
+def test_a_mixed_verdict_needs_a_citation_on_each_side(reviewer):
+    only_support = ClaimFactory()
+    CitationFactory(claim=only_support, stance=Citation.Stance.SUPPORTS)
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=only_support, status=S.MIXED, reviewer=reviewer, rationale=REASON)
+    assert refused.value.rules == ["refuting_citation"]
+
+    only_refute = ClaimFactory()
+    CitationFactory(claim=only_refute, stance=Citation.Stance.REFUTES)
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=only_refute, status=S.MIXED, reviewer=reviewer, rationale=REASON)
+    assert refused.value.rules == ["supporting_citation"]
+
+    CitationFactory(claim=only_refute, stance=Citation.Stance.SUPPORTS)
+    claim_review(claim=only_refute, status=S.MIXED, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=only_refute.pk).status == S.MIXED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verdict", VERDICT_LIST)
+@pytest.mark.parametrize("rationale", ["", "   \n "])
+def test_every_verdict_needs_a_rationale(reviewer, verdict, rationale):
+    claim = claim_with_evidence(S.IN_REVIEW)
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=rationale)
+    assert refused.value.rules == ["rationale"]
+    assert "rationale" in refused.value.message_dict
+    assert Claim.objects.get(pk=claim.pk).status == S.IN_REVIEW
+
+
+@pytest.mark.django_db
+def test_unverifiable_needs_only_a_rationale(reviewer):
+    claim = ClaimFactory()
+    claim_review(claim=claim, status=S.UNVERIFIABLE, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == S.UNVERIFIABLE
+
+
+@pytest.mark.django_db
+def test_all_failed_rules_are_named_at_once(reviewer):
+    claim = ClaimFactory()
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=S.MIXED, reviewer=reviewer, rationale="")
+    assert refused.value.rules == ["refuting_citation", "supporting_citation", "rationale"]
+    assert set(refused.value.message_dict) == {"citations", "rationale"}
+
+
+@pytest.mark.django_db
+def test_moving_to_review_and_back_needs_no_evidence_nor_rationale(editor):
+    claim = ClaimFactory()
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=editor)
+    claim_review(claim=claim, status=S.UNVERIFIED, reviewer=editor)
+    assert Claim.objects.get(pk=claim.pk).status == S.UNVERIFIED
+
+
+# --- The review row and the status field ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_review_records_before_after_reviewer_rationale_and_the_cited_evidence(reviewer):
+    claim = claim_with_evidence(S.IN_REVIEW)
+    support = claim.citations.get(stance=Citation.Stance.SUPPORTS)
+    review = claim_review(
+        claim=claim,
+        status=S.CONFIRMED,
+        reviewer=reviewer,
+        rationale=f"  {REASON}  ",
+        citations=[support.pk],
+    )
+    stored = Review.objects.get()
+    assert stored == review
+    assert (stored.status_before, stored.status_after) == (S.IN_REVIEW, S.CONFIRMED)
+    assert stored.reviewer == reviewer
+    assert stored.rationale == REASON
+    assert list(stored.citations.all()) == [support]
+    assert stored.imported is False
+
+
+@pytest.mark.django_db
+def test_citations_of_another_claim_are_refused_and_nothing_is_written(reviewer):
+    claim = claim_with_evidence(S.IN_REVIEW)
+    elsewhere = CitationFactory()
+    with pytest.raises(ValidationError) as refused:
+        claim_review(
+            claim=claim,
+            status=S.CONFIRMED,
+            reviewer=reviewer,
+            rationale=REASON,
+            citations=[elsewhere],
+        )
+    assert f"Citation(s) {elsewhere.pk} are not" in refused.value.message_dict["citations"][0]
+    assert Claim.objects.get(pk=claim.pk).status == S.IN_REVIEW
+    assert not Review.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_review_bumps_the_version_and_updates_the_callers_claim(reviewer):
+    claim = claim_with_evidence()
+    before = claim.version
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=reviewer)
+    assert claim.status == S.IN_REVIEW
+    assert claim.version == before + 1 == Claim.objects.get(pk=claim.pk).version
+
+
+@pytest.mark.django_db
+def test_a_stale_expected_version_is_refused_with_the_current_version(reviewer):
+    claim = claim_with_evidence()
+    current = claim.version
+    with pytest.raises(VersionConflict) as conflict:
+        claim_review(
+            claim=claim, status=S.IN_REVIEW, reviewer=reviewer, expected_version=current - 1
+        )
+    assert conflict.value.current_version == current
+    assert Claim.objects.get(pk=claim.pk).status == S.UNVERIFIED
+    assert not Review.objects.exists()
+
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=reviewer, expected_version=current)
+    assert Claim.objects.get(pk=claim.pk).status == S.IN_REVIEW
+
+
+@pytest.mark.django_db
+def test_the_history_shows_who_changed_the_status_and_why(reviewer):
+    claim = claim_with_evidence()
+    claim_review(claim=claim, status=S.FALSE, reviewer=reviewer, rationale=REASON)
+    latest = claim.history.order_by("-history_id").first()
+    assert latest.status == S.FALSE
+    assert latest.history_user == reviewer
+    assert latest.history_change_reason == "review: unverified → false"
+
+
+@pytest.mark.django_db
+def test_an_imported_verdict_needs_no_role_nor_evidence_but_keeps_to_the_transitions():
+    claim = ClaimFactory()
+    review = claim_review(
+        claim=claim, status=S.FALSE, reviewer=None, rationale="Rated False", imported=True
+    )
+    assert review.imported is True
+    assert Claim.objects.get(pk=claim.pk).status == S.FALSE
+    with pytest.raises(TransitionNotAllowed):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=None, imported=True)
+
+
+def test_no_code_outside_the_workflow_assigns_a_claims_status():
+    root = Path(__file__).resolve().parents[2]
+    writes = re.compile(r"\.status\s*=(?!=)|\.update\([^)]*\bstatus\s*=")
+    offenders = []
+    for folder in ("claims", "sources", "claimtrack"):
+        for path in (root / folder).rglob("*.py"):
+            if "migrations" in path.parts or path.name == "workflow.py":
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if writes.search(line):
+                    offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+# --- Consensus -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("supports", "refutes", "expected"),
+    [(0, 0, "unsourced"), (1, 0, "uncontested"), (3, 1, "contested"), (0, 2, "refuted")],
+)
+def test_consensus_from_counts(supports, refutes, expected):
+    assert claim_consensus(supports, refutes) == expected
+
+
+@pytest.mark.django_db
+def test_consensus_is_annotated_and_filterable_in_sql():
+    unsourced = ClaimFactory()
+    CitationFactory(claim=unsourced, stance=Citation.Stance.MENTIONS)
+    uncontested = ClaimFactory()
+    CitationFactory.create_batch(2, claim=uncontested)
+    contested = ClaimFactory()
+    CitationFactory(claim=contested)
+    CitationFactory(claim=contested, stance=Citation.Stance.RETRACTS)
+    refuted = ClaimFactory()
+    CitationFactory(claim=refuted, stance=Citation.Stance.REFUTES)
+    CitationFactory(claim=refuted, stance=Citation.Stance.RETRACTS)
+
+    rows = {c.pk: c for c in annotate_consensus(Claim.objects.all())}
+    assert (rows[uncontested.pk].support_count, rows[uncontested.pk].refute_count) == (2, 0)
+    assert (rows[refuted.pk].support_count, rows[refuted.pk].refute_count) == (0, 2)
+    for claim, expected in [
+        (unsourced, "unsourced"),
+        (uncontested, "uncontested"),
+        (contested, "contested"),
+        (refuted, "refuted"),
+    ]:
+        assert rows[claim.pk].consensus == expected
+        filtered = annotate_consensus(Claim.objects.all()).filter(consensus=expected)
+        assert list(filtered.values_list("pk", flat=True)) == [claim.pk]
+
+
+@pytest.mark.django_db
+def test_consensus_counts_stay_right_when_the_query_joins_other_tables():
+    claim = ClaimFactory()
+    ClaimActorFactory(claim=claim, actor=ActorFactory(name="Ana"))
+    ClaimActorFactory(claim=claim, actor=ActorFactory(name="Anabel"))
+    CitationFactory(claim=claim)
+    joined = annotate_consensus(Claim.objects.filter(participants__actor__name__startswith="Ana"))
+    assert [(c.support_count, c.refute_count) for c in joined] == [(1, 0), (1, 0)]
+
+
+# --- Concurrency (PostgreSQL locks rows; SQLite serialises whole writes) -------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_reviewers_with_the_same_version_produce_exactly_one_review():
+    reviewer = member_of("reviewer", username="rita")
+    claim = claim_with_evidence()
+    version = claim.version
+    outcomes: list[str] = []
+    barrier = threading.Barrier(10)
+
+    def attempt():
+        try:
+            barrier.wait()
+            claim_review(
+                claim=Claim(pk=claim.pk),
+                status=S.IN_REVIEW,
+                reviewer=reviewer,
+                expected_version=version,
+            )
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("conflict")
+        except TransitionNotAllowed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1
+    assert outcomes.count("conflict") == 9
+    assert Review.objects.filter(claim_id=claim.pk).count() == 1
