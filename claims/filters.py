@@ -17,6 +17,7 @@ from claims.models import (
     ParticipantRole,
     Stance,
 )
+from claims.workflow import Consensus, annotate_consensus
 from claimtrack.api import IdFilter, choices_filter, countries_filter, ids_filter
 from sources.filters import publisher_q
 
@@ -56,6 +57,9 @@ class ClaimFilterSet(filters.FilterSet):
     occurred_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    consensus = choices_filter(
+        Consensus.choices, method="filter_consensus", help_text="What the citations say."
+    )
     q = filters.CharFilter(
         method="filter_q",
         max_length=Q_MAX_LENGTH,
@@ -109,6 +113,11 @@ class ClaimFilterSet(filters.FilterSet):
     def filter_stance(self, queryset, name, stances):
         rows = Citation.objects.filter(stance__in=stances)
         return queryset.filter(pk__in=rows.values("claim_id"))
+
+    def filter_consensus(self, queryset, name, values):
+        if "consensus" not in queryset.query.annotations:
+            queryset = annotate_consensus(queryset)
+        return queryset.filter(consensus__in=values)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -10,8 +10,11 @@ from claims.models import (
     Claim,
     ClaimActor,
     ClaimCountry,
+    ClaimStatus,
     Event,
+    Review,
 )
+from claims.workflow import Consensus
 from claimtrack.api import MAX_ID, StrictModelSerializer
 
 
@@ -142,6 +145,9 @@ class ClaimSerializer(StrictModelSerializer):
     participants = ParticipantSerializer(many=True, required=False, max_length=100)
     citations = CitationBriefSerializer(many=True, read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    support_count = serializers.IntegerField(read_only=True, default=0)
+    refute_count = serializers.IntegerField(read_only=True, default=0)
+    consensus = serializers.ChoiceField(Consensus.choices, read_only=True, default="unsourced")
 
     class Meta:
         model = Claim
@@ -157,6 +163,9 @@ class ClaimSerializer(StrictModelSerializer):
             "countries",
             "participants",
             "citations",
+            "support_count",
+            "refute_count",
+            "consensus",
             "version",
             "created_by",
             "created_at",
@@ -299,3 +308,39 @@ class CitationSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["start", "end", "anchoring", "anchor_score", "created_at", "updated_at"]
         extra_kwargs = {"quote": {"max_length": 10_000}}
+
+
+class ReviewSerializer(StrictModelSerializer):
+    """A status decision. Written as {status, rationale, citations}; append-only."""
+
+    status = serializers.ChoiceField(ClaimStatus.choices, write_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    citations = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=200,
+        write_only=True,
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "claim",
+            "status",
+            "status_before",
+            "status_after",
+            "rationale",
+            "citations",
+            "reviewer",
+            "imported",
+            "created_at",
+        ]
+        read_only_fields = ["claim", "status_before", "status_after", "imported", "created_at"]
+        extra_kwargs = {"rationale": {"max_length": 20_000}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["status"] = instance.status_after
+        data["citations"] = [citation.pk for citation in instance.citations.all()]
+        return data

@@ -1,25 +1,38 @@
 import csv
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Count
 from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import renderers, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from claims.claimreview import (
+    claim_to_claimreview,
+    claimreview_graph,
+    import_claimreview,
+    with_claimreview_relations,
+)
 from claims.filters import ActorFilterSet, CitationFilterSet, ClaimFilterSet, EventFilterSet
+from claims.history import claim_history
 from claims.models import Actor, Citation, Claim, ClaimCountry, Event
 from claims.serializers import (
     ActorSerializer,
     CitationSerializer,
     ClaimSerializer,
     EventSerializer,
+    ReviewSerializer,
 )
+from claims.workflow import annotate_consensus, claim_review, is_reviewer
 from claimtrack.api import ErrorsAsJSONMixin
 from claimtrack.concurrency import ConditionalMixin
+from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 
 CSV_COLUMNS = [
     "id",
@@ -36,6 +49,11 @@ CSV_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+
+
+class JSONLDRenderer(renderers.JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -84,7 +102,7 @@ def claim_csv_row(claim: Claim) -> list[str]:
 class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
-    queryset = Claim.objects.with_list_relations().select_related("created_by")
+    queryset = annotate_consensus(Claim.objects.with_list_relations().select_related("created_by"))
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
@@ -103,6 +121,67 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
+
+    def get_serializer_class(self):
+        return ReviewSerializer if self.action == "reviews" else ClaimSerializer
+
+    @extend_schema(request=ReviewSerializer, responses=ReviewSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def reviews(self, request, pk=None):
+        """GET: the claim's reviews, newest first. POST: record a status change (the workflow
+        decides: roles, allowed transitions, evidence rules); honours If-Match."""
+        if request.method == "GET":
+            claim = self.get_object()
+            reviews = claim.reviews.select_related("reviewer").prefetch_related("citations")
+            return Response(ReviewSerializer(reviews[:500], many=True).data)
+        serializer = ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            claim = get_object_or_404(Claim, pk=self.kwargs["pk"])
+            self.check_object_permissions(request, claim)
+            review = claim_review(
+                claim=claim,
+                status=data["status"],
+                reviewer=request.user,
+                rationale=data.get("rationale", ""),
+                citations=data.get("citations", []),
+                expected_version=self.expected_version(),
+            )
+        response = Response(ReviewSerializer(review).data, status=201)
+        response["ETag"] = f'"{claim.version}"'
+        return response
+
+    def expected_version(self) -> int | None:
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            if settings.CLAIMTRACK_REQUIRE_IF_MATCH:
+                raise PreconditionRequired()
+            return None
+        try:
+            return int(header.strip().removeprefix("W/").strip('"'))
+        except ValueError:
+            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".') from None
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
+    def history(self, request, pk=None):
+        """Every change to the claim and its parts, newest first (staff: also a deleted claim)."""
+        try:
+            claim_id = int(pk)
+        except ValueError:
+            raise NotFound() from None
+        deleted_visible = request.user.is_staff and Claim.history.filter(id=claim_id).exists()
+        if not Claim.objects.filter(pk=claim_id).exists() and not deleted_visible:
+            raise NotFound(f"No claim {pk}.")
+        return Response(claim_history(claim_id))
+
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @action(detail=True, pagination_class=None, renderer_classes=[JSONLDRenderer])
+    def claimreview(self, request, pk=None):
+        """The claim's verdict as schema.org ClaimReview (404 until it has a verdict)."""
+        claim = get_object_or_404(with_claimreview_relations(Claim.objects.all()), pk=pk)
+        return Response(claim_to_claimreview(claim, request=request))
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
@@ -247,3 +326,39 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
                 "url": request.build_absolute_uri(f"/api/v1/claims/?country={code}"),
             }
         )
+
+
+class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
+    """ClaimReview feed: the verdicts of the filtered claims as one JSON-LD `@graph` per page.
+
+    Harvest incrementally with `updated_after`. `import/` takes ClaimReview JSON-LD in.
+    """
+
+    queryset = Claim.objects.exclude(status__in=["unverified", "in_review"])
+    filterset_class = ClaimFilterSet
+    ordering_fields = ["updated_at", "id"]
+    renderer_classes = [JSONLDRenderer, renderers.JSONRenderer]
+    serializer_class = ReviewSerializer  # for the schema only
+
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    def list(self, request):
+        queryset = with_claimreview_relations(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        body = claimreview_graph(page, request=request)
+        body["next"] = self.paginator.get_next_link()
+        body["previous"] = self.paginator.get_previous_link()
+        return Response(body)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @action(
+        detail=False, methods=["post"], url_path="import", renderer_classes=[renderers.JSONRenderer]
+    )
+    def import_(self, request):
+        """Import ClaimReview JSON-LD (one, a list, an @graph, or a Fact Check Tools response).
+
+        Reviewers only. Bad records are skipped and reported; good ones are imported.
+        """
+        if not (request.user.is_staff or is_reviewer(request.user)):
+            raise PermissionDenied("Only reviewers import ClaimReview.")
+        report = import_claimreview(request.data, user=request.user)
+        return Response(report.as_dict(), status=201 if report.created else 200)

@@ -84,11 +84,16 @@ def error_body(status_code: int, code: str, detail: str, errors: list[dict] | No
 def _as_api_exception(exc):
     """Django and database exceptions raised below a view, as the API error they mean."""
     if isinstance(exc, DjangoValidationError):
-        return exceptions.ValidationError(as_serializer_error(exc))
+        error = exceptions.ValidationError(as_serializer_error(exc))
+        if getattr(exc, "allowed", None) is not None:  # a refused transition lists its targets
+            error.extra = {"allowed": [str(target) for target in exc.allowed]}
+        return error
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
-        return exceptions.NotFound()
+        return exceptions.NotFound(str(exc) or None)
+    if type(exc).__name__ == "VersionConflict":  # claims.workflow (no import: one-way deps)
+        return PreconditionFailed(str(exc), current_version=exc.current_version)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         detail = f"It is still referenced by {', '.join(used_by)}; remove those first."
@@ -114,6 +119,7 @@ def api_exception_handler(exc, context):
             message = errors[0]["message"]
         errors = [e for e in errors if e["field"] != "detail"] if named else errors
         body = error_body(response.status_code, "invalid", message, errors)
+        body.update(getattr(exc, "extra", {}))
     else:
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = error_body(response.status_code, code, str(detail))

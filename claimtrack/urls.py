@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from claims.views import (
     ActorViewSet,
     CitationViewSet,
+    ClaimReviewFeedViewSet,
     ClaimViewSet,
     CountryViewSet,
     EventViewSet,
@@ -26,6 +27,7 @@ v1.register("actors", ActorViewSet, basename="actor")
 v1.register("events", EventViewSet, basename="event")
 v1.register("citations", CitationViewSet, basename="citation")
 v1.register("countries", CountryViewSet, basename="country")
+v1.register("claimreview", ClaimReviewFeedViewSet, basename="claimreview")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -486,4 +486,5 @@ def test_claims_list_never_counts_the_whole_table(api_client, django_capture_on_
     make_full_claims(3)
     with CaptureQueriesContext(connection) as queries:
         api_client.get(LIST)
-    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    # (per-claim citation counts inside the page query are fine; a count of the table is not)
+    assert not any(q["sql"].upper().startswith("SELECT COUNT(") for q in queries.captured_queries)

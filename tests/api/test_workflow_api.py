@@ -1,0 +1,159 @@
+import pytest
+
+from claims.models import Claim, Review
+from tests.factories import CitationFactory, ClaimFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "The ministry denied that the meeting took place in Rabat."
+
+
+def reviews_url(claim) -> str:
+    return f"/api/v1/claims/{claim.pk}/reviews/"
+
+
+def test_an_editor_sends_a_claim_to_review_and_the_review_is_listed(editor_client):
+    claim = ClaimFactory()
+    response = editor_client.post(reviews_url(claim), {"status": "in_review"}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status_before"], body["status_after"], body["reviewer"]) == (
+        "unverified",
+        "in_review",
+        "editor",
+    )
+    assert Claim.objects.get(pk=claim.pk).status == "in_review"
+    listed = editor_client.get(reviews_url(claim)).json()
+    assert [r["id"] for r in listed] == [body["id"]]
+
+
+def test_an_editor_cannot_record_a_verdict(editor_client):
+    claim = ClaimFactory()
+    CitationFactory(claim=claim, source=SourceFactory(text=TEXT), quote="denied", stance="refutes")
+    response = editor_client.post(
+        reviews_url(claim), {"status": "false", "rationale": "Denied."}, format="json"
+    )
+    assert response.status_code == 403
+    assert Claim.objects.get(pk=claim.pk).status == "unverified"
+
+
+def test_a_verdict_without_a_refuting_citation_is_refused_with_the_rule(reviewer_client):
+    claim = ClaimFactory()
+    response = reviewer_client.post(
+        reviews_url(claim), {"status": "false", "rationale": "Not true."}, format="json"
+    )
+    assert response.status_code == 400
+    assert "refut" in response.json()["detail"] + str(response.json()["errors"])
+    assert not Review.objects.exists()
+
+
+def test_a_reviewer_records_false_with_a_refuting_citation(reviewer_client):
+    claim = ClaimFactory()
+    citation = CitationFactory(
+        claim=claim, source=SourceFactory(text=TEXT), quote="denied", stance="refutes"
+    )
+    response = reviewer_client.post(
+        reviews_url(claim),
+        {"status": "false", "rationale": "The ministry denied it.", "citations": [citation.pk]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["citations"] == [citation.pk]
+    assert Claim.objects.get(pk=claim.pk).status == "false"
+
+
+def test_a_refused_transition_lists_the_allowed_targets(reviewer_client):
+    claim = ClaimFactory()
+    response = reviewer_client.post(reviews_url(claim), {"status": "unverified"}, format="json")
+    assert response.status_code == 400
+    assert "in_review" in response.json()["allowed"]
+
+
+def test_reviews_are_append_only(staff_client):
+    claim = ClaimFactory()
+    for method in ("put", "patch", "delete"):
+        assert (
+            getattr(staff_client, method)(reviews_url(claim), {}, format="json").status_code == 405
+        )
+
+
+def test_a_review_with_a_stale_if_match_answers_412(editor_client):
+    claim = ClaimFactory()
+    response = editor_client.post(
+        reviews_url(claim), {"status": "in_review"}, format="json", HTTP_IF_MATCH='"999"'
+    )
+    assert response.status_code == 412
+    assert response.json()["current_version"] == Claim.objects.get(pk=claim.pk).version
+    assert Claim.objects.get(pk=claim.pk).status == "unverified"
+
+
+def test_consensus_is_shown_and_filterable(api_client):
+    contested = ClaimFactory()
+    CitationFactory(claim=contested, stance="supports")
+    CitationFactory(claim=contested, stance="refutes")
+    unsourced = ClaimFactory()
+    body = api_client.get(f"/api/v1/claims/{contested.pk}/").json()
+    assert (body["support_count"], body["refute_count"], body["consensus"]) == (1, 1, "contested")
+    listed = api_client.get("/api/v1/claims/", {"consensus": "contested"}).json()["results"]
+    assert [row["id"] for row in listed] == [contested.pk]
+    listed = api_client.get("/api/v1/claims/", {"consensus": "unsourced"}).json()["results"]
+    assert [row["id"] for row in listed] == [unsourced.pk]
+
+
+def test_history_lists_changes_newest_first_with_user_and_fields(editor_client, editor):
+    response = editor_client.post(
+        "/api/v1/claims/", {"statement": "First wording.", "kind": "statement"}, format="json"
+    )
+    pk = response.json()["id"]
+    editor_client.patch(f"/api/v1/claims/{pk}/", {"statement": "Second wording."}, format="json")
+    history = editor_client.get(f"/api/v1/claims/{pk}/history/").json()
+    latest = history[0]
+    assert (latest["model"], latest["action"], latest["user"]) == ("claim", "changed", "editor")
+    assert {"field": "statement", "old": "First wording.", "new": "Second wording."} in latest[
+        "changes"
+    ]
+    assert history[-1]["action"] == "created"
+
+
+def test_history_of_a_deleted_claim_is_for_staff(staff_client, api_client):
+    claim = ClaimFactory()
+    assert staff_client.delete(f"/api/v1/claims/{claim.pk}/").status_code == 204
+    assert api_client.get(f"/api/v1/claims/{claim.pk}/history/").status_code == 404
+    history = staff_client.get(f"/api/v1/claims/{claim.pk}/history/").json()
+    assert history[0]["action"] == "deleted" and history[0]["user"] == "staff"
+
+
+def test_claimreview_of_a_claim_with_a_verdict_is_json_ld(reviewer_client, api_client):
+    claim = ClaimFactory(statement="Christopher Asher is the director of the FBI.")
+    CitationFactory(claim=claim, source=SourceFactory(text=TEXT), quote="denied", stance="refutes")
+    assert api_client.get(f"/api/v1/claims/{claim.pk}/claimreview/").status_code == 404
+    reviewer_client.post(
+        reviews_url(claim), {"status": "false", "rationale": "Wrong name."}, format="json"
+    )
+    response = api_client.get(f"/api/v1/claims/{claim.pk}/claimreview/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/ld+json")
+    body = response.json()
+    assert body["@type"] == "ClaimReview"
+    assert body["claimReviewed"] == claim.statement
+    assert body["reviewRating"]["ratingValue"] == 1
+    feed = api_client.get("/api/v1/claimreview/").json()
+    assert [node["claimReviewed"] for node in feed["@graph"]] == [claim.statement]
+
+
+def test_claimreview_import_is_for_reviewers_and_reports_counts(reviewer_client, editor_client):
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://factcheck.example/asher",
+        "claimReviewed": "Christopher Asher directs the FBI.",
+        "reviewRating": {"@type": "Rating", "ratingValue": 1, "alternateName": "False"},
+        "datePublished": "2024-05-01",
+    }
+    assert editor_client.post("/api/v1/claimreview/import/", data, format="json").status_code == 403
+    response = reviewer_client.post("/api/v1/claimreview/import/", data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == 1
+    assert Claim.objects.get(statement=data["claimReviewed"]).status == "false"
+    again = reviewer_client.post("/api/v1/claimreview/import/", data, format="json")
+    assert (again.status_code, again.json()["created"]) == (200, 0)
