@@ -320,9 +320,24 @@ class Claim(models.Model):
         return self.statement if len(self.statement) <= 80 else f"{self.statement[:79]}…"
 
     def save(self, *args, **kwargs):
+        # The review workflow (claims.workflow.claim_review) is the one way to change a status.
+        loaded = getattr(self, "_loaded_status", None)
+        if loaded is not None and self.status != loaded:
+            if not getattr(self, "status_change_allowed", False):
+                raise ValidationError(
+                    {"status": "Only the review workflow changes a claim's status."}
+                )
+            self.status_change_allowed = False
         if not self._state.adding:
             self.version += 1
         super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
 
     def touch(self) -> None:
         """Record that something the claim shows (participants, countries, citations) changed."""

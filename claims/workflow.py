@@ -331,6 +331,7 @@ def claim_review(
                 raise EvidenceMissing(failures)
 
         locked.status = target
+        locked.status_change_allowed = True  # see Claim.save: only this function may
         # Who made the change, and why, for the audit history (django-simple-history).
         if reviewer is not None:
             locked._history_user = reviewer

@@ -241,6 +241,12 @@ SPECTACULAR_SETTINGS = {
 # --- claimtrack ---
 # How many distinct publishers must support a claim before it can be confirmed.
 CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = env_int("CLAIMTRACK_CONFIRM_MIN_PUBLISHERS", 1, minimum=1)
+# The organisation that publishes the verdicts, as named in ClaimReview output.
+CLAIMTRACK_ORG_NAME = env_str("CLAIMTRACK_ORG_NAME", "claimtrack")
+# Its home page; empty: the site root of the request.
+CLAIMTRACK_ORG_URL = env_str("CLAIMTRACK_ORG_URL", "")
+# Absolute URL of this site, for links built outside a request (commands, exports).
+CLAIMTRACK_BASE_URL = env_str("CLAIMTRACK_BASE_URL", "http://localhost:8000")
 # When on, API writes without an If-Match header answer 428 (no blind overwrites at all).
 CLAIMTRACK_REQUIRE_IF_MATCH = env_bool("CLAIMTRACK_REQUIRE_IF_MATCH", default=False)
 

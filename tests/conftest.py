@@ -24,6 +24,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Real hashers are slow on purpose; tests create many users."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def static_files_without_collectstatic():
     """Tests run with DEBUG off but without `collectstatic`: serve static files from the apps."""
     with override_settings(

@@ -209,3 +209,13 @@ def test_citations_are_reanchored_when_the_source_text_changes():
     source.save()
     citation.refresh_from_db()
     assert citation.anchoring == Citation.Anchoring.ORPHANED
+
+
+def test_a_status_cannot_be_changed_by_saving_the_claim():
+    claim = ClaimFactory()
+    claim = Claim.objects.get(pk=claim.pk)
+    claim.status = Claim.Status.CONFIRMED
+    with pytest.raises(ValidationError) as excinfo:
+        claim.save()
+    assert "status" in excinfo.value.message_dict
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.UNVERIFIED
