@@ -239,6 +239,70 @@ class ClaimSerializer(StrictModelSerializer):
         return data
 
 
+def _timestamp(value) -> str:
+    # As DRF's DateTimeField renders an aware UTC datetime.
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
+    """What ClaimSerializer gives for a claim, built by hand for reads.
+
+    Lists of claims are the hot path; building plain dicts from the prefetched rows is several
+    times faster than DRF's nested serializers. A test keeps both outputs identical.
+    """
+    return {
+        "id": claim.pk,
+        "url": f"{claim_url_prefix}{claim.pk}/",
+        "statement": claim.statement,
+        "kind": claim.kind,
+        "status": claim.status,
+        "event": {"id": claim.event.pk, "name": claim.event.name} if claim.event_id else None,
+        "occurred_on": claim.occurred_on.isoformat() if claim.occurred_on else None,
+        "date_precision": claim.date_precision,
+        "countries": [
+            {
+                "code": row.country.code,
+                "name": row.country.name,
+                "role": row.role,
+                "derived": row.derived,
+            }
+            for row in claim.countries.all()
+        ],
+        "participants": [
+            {
+                "actor": row.actor_id,
+                "name": row.actor.name,
+                "kind": row.actor.kind,
+                "country": row.actor.country.code,
+                "role": row.role,
+            }
+            for row in claim.participants.all()
+        ],
+        "citations": [
+            {
+                "id": row.pk,
+                "source": row.source_id,
+                "source_url": row.source.url,
+                "source_title": row.source.title,
+                "stance": row.stance,
+                "quote": row.quote,
+                "anchoring": row.anchoring,
+                "start": row.start,
+                "end": row.end,
+            }
+            for row in claim.citations.all()
+        ],
+        "support_count": getattr(claim, "support_count", 0),
+        "refute_count": getattr(claim, "refute_count", 0),
+        "consensus": getattr(claim, "consensus", "unsourced"),
+        "version": claim.version,
+        "created_by": claim.created_by.username if claim.created_by_id else None,
+        "created_at": _timestamp(claim.created_at),
+        "updated_at": _timestamp(claim.updated_at),
+    }
+
+
 class ActorSerializer(CountryFieldMixin, StrictModelSerializer):
     aliases = serializers.ListField(
         child=serializers.CharField(max_length=300), max_length=50, required=False

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -28,10 +29,11 @@ from claims.serializers import (
     ClaimSerializer,
     EventSerializer,
     ReviewSerializer,
+    claim_representation,
 )
 from claims.workflow import annotate_consensus, claim_review, is_reviewer
 from claimtrack.api import ErrorsAsJSONMixin
-from claimtrack.concurrency import ConditionalMixin
+from claimtrack.concurrency import ConditionalMixin, if_none_match
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 
 CSV_COLUMNS = [
@@ -183,10 +185,26 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         claim = get_object_or_404(with_claimreview_relations(Claim.objects.all()), pk=pk)
         return Response(claim_to_claimreview(claim, request=request))
 
+    def claim_url_prefix(self) -> str:
+        return self.request.build_absolute_uri(reverse("claim-list"))
+
     def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
-            return self.csv_response(self.filter_queryset(self.get_queryset()))
-        return super().list(request, *args, **kwargs)
+            return self.csv_response(queryset)
+        page = self.paginate_queryset(queryset)
+        prefix = self.claim_url_prefix()
+        return self.get_paginated_response([claim_representation(c, prefix) for c in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        claim = self.get_object()
+        etag = self.etag_for(claim)
+        if etag in if_none_match(request):
+            response = Response(status=304)
+        else:
+            response = Response(claim_representation(claim, self.claim_url_prefix()))
+        response["ETag"] = etag
+        return response
 
     def csv_response(self, queryset) -> StreamingHttpResponse:
         """Every filtered claim, streamed in chunks so that memory stays flat."""

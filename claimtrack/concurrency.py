@@ -20,6 +20,11 @@ def _tags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
+def if_none_match(request) -> set[str]:
+    """The entity tags a client says it already has."""
+    return _tags(request.headers.get("If-None-Match", ""))
+
+
 class ConditionalMixin:
     """ETag on reads; If-Match checked under a row lock on PUT, PATCH and DELETE."""
 
@@ -36,7 +41,7 @@ class ConditionalMixin:
         instance = self.get_object()
         data = self.get_serializer(instance).data
         etag = self.etag_for(instance, data)
-        if etag in _tags(request.headers.get("If-None-Match", "")):
+        if etag in if_none_match(request):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(data)

@@ -488,3 +488,14 @@ def test_claims_list_never_counts_the_whole_table(api_client, django_capture_on_
         api_client.get(LIST)
     # (per-claim citation counts inside the page query are fine; a count of the table is not)
     assert not any(q["sql"].upper().startswith("SELECT COUNT(") for q in queries.captured_queries)
+
+
+def test_the_fast_read_representation_equals_the_serializer_output(rf, recognition):
+    from claims.serializers import ClaimSerializer, claim_representation
+    from claims.workflow import annotate_consensus
+
+    CitationFactory(claim=recognition, stance="refutes")
+    claim = annotate_consensus(Claim.objects.with_list_relations()).get(pk=recognition.pk)
+    request = rf.get("/api/v1/claims/")
+    expected = ClaimSerializer(claim, context={"request": request}).data
+    assert claim_representation(claim, "http://testserver/api/v1/claims/") == expected
