@@ -12,6 +12,7 @@ from claims.models import (
     Event,
     sync_claim_countries,
 )
+from sources.anchoring import source_reanchor
 from sources.models import Source
 
 
@@ -63,6 +64,4 @@ def source_saved(sender, instance: Source, raw=False, created=False, **kwargs) -
     # A new text moves every quote: re-anchor the citations against it.
     if raw or created or not instance.text_changed:
         return
-    for citation in instance.citations.all():
-        citation.source = instance
-        citation.save()
+    source_reanchor(source=instance)

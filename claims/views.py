@@ -9,11 +9,12 @@ from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import renderers, serializers, viewsets
+from rest_framework import permissions, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+import sources.views
 from claims.claimreview import (
     claim_to_claimreview,
     claimreview_graph,
@@ -31,10 +32,12 @@ from claims.serializers import (
     ReviewSerializer,
     claim_representation,
 )
+from claims.suggestions import suggest_claims
 from claims.workflow import annotate_consensus, claim_review, is_reviewer
 from claimtrack.api import ErrorsAsJSONMixin
 from claimtrack.concurrency import ConditionalMixin, if_none_match
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
+from sources.mentions import find_mentions
 
 CSV_COLUMNS = [
     "id",
@@ -294,6 +297,7 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
 
     lookup_value_regex = "[A-Za-z]{2,3}"
     serializer_class = CountrySerializer
+    permission_classes = [permissions.AllowAny]  # read-only: writes answer 405
 
     def _rows(self, codes=None):
         rows = ClaimCountry.objects.order_by()
@@ -380,3 +384,21 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
             raise PermissionDenied("Only reviewers import ClaimReview.")
         report = import_claimreview(request.data, user=request.user)
         return Response(report.as_dict(), status=201 if report.created else 200)
+
+
+class SourceViewSet(sources.views.SourceViewSet):
+    """Sources, with what claims know about them: mentions and suggested claims."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, pagination_class=None)
+    def mentions(self, request, pk=None):
+        """The countries (ISO codes) and known actors the text names, with character offsets."""
+        source = self.get_object()
+        return Response(find_mentions(source.text, Actor.objects.only("id", "name", "aliases")))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, pagination_class=None)
+    def suggestions(self, request, pk=None):
+        """Candidate claims found in the text by transparent rules; POST one to claims/ to
+        accept it (nothing is created here)."""
+        return Response(suggest_claims(self.get_object()))

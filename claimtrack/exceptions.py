@@ -8,10 +8,13 @@ error concerns the request as a whole.
 """
 
 import logging
+import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -52,6 +55,22 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable; try again shortly."
     default_code = "service_unavailable"
+    # Seconds a client should wait before retrying (sent as Retry-After).
+    wait = 5
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed logins for this username from this address (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many failed login attempts; try again later."
+    default_code = "locked_out"
 
 
 def flatten_errors(detail, path: str = "") -> list[dict]:
@@ -74,7 +93,8 @@ def flatten_errors(detail, path: str = "") -> list[dict]:
             if value:
                 found += flatten_errors(value, f"{path}[{index}]")
         return found
-    return [{"field": path or None, "message": str(detail), "code": getattr(detail, "code", None)}]
+    code = getattr(detail, "code", None) or "invalid"
+    return [{"field": path or None, "message": str(detail), "code": code}]
 
 
 def error_body(status_code: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
@@ -102,11 +122,26 @@ def _as_api_exception(exc):
         return Conflict("This would duplicate or break a rule of existing data.", code="integrity")
     if isinstance(exc, DataError):
         return exceptions.ValidationError({"detail": "A value is out of range or not storable."})
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return _database_unavailable(exc)
     return exc
+
+
+def _database_unavailable(exc) -> ServiceUnavailable:
+    # The database is down, restarting, unreachable, or cancelled a statement that ran too
+    # long: the same request may succeed if repeated, so 503 with Retry-After, not 500.
+    logger.warning("database unavailable: %s", (str(exc).strip().splitlines() or [""])[0])
+    return ServiceUnavailable("The database is unavailable; try again in a few seconds.")
 
 
 def api_exception_handler(exc, context):
     exc = _as_api_exception(exc)
+    request = context.get("request")
+    # axes marks the DRF request it was given (not the Django one its middleware sees).
+    if getattr(request, "axes_locked_out", False):
+        exc = LockedOut()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # unexpected: Django logs it and server_error() answers JSON
@@ -125,6 +160,8 @@ def api_exception_handler(exc, context):
         body = error_body(response.status_code, code, str(detail))
         body.update(getattr(exc, "extra", {}))
     response.data = body
+    if isinstance(exc, LockedOut):
+        response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
 
@@ -140,8 +177,18 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    exc = sys.exc_info()[1]  # Django calls this handler while handling the exception
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # Raised outside an API view (a middleware, the admin): still a 503, not a 500.
+        unavailable = _database_unavailable(exc)
+        body = error_body(503, unavailable.default_code, str(unavailable.detail))
+        response = JsonResponse(body, status=503)
+        response["Retry-After"] = str(ServiceUnavailable.wait)
+        return response
     if _is_api(request):
         body = error_body(500, "server_error", "An unexpected error occurred; it was logged.")
+        # The id under which the traceback was logged (claimtrack.middleware), for support.
+        body["request_id"] = getattr(request, "request_id", None)
         return JsonResponse(body, status=500)
     return defaults.server_error(request)
 
@@ -178,6 +225,7 @@ _ERROR_DESCRIPTIONS = {
     "405": "Method not allowed.",
     "409": "Conflicts with existing data.",
     "412": "If-Match did not match the current version.",
+    "413": "The request body is too large.",
     "415": "Unsupported media type.",
     "428": "If-Match required.",
     "429": "Too many requests; see Retry-After.",
@@ -193,6 +241,8 @@ def add_error_responses(result, generator, request, public):
             codes = ["400", "401", "429"]
             if method in ("post", "put", "patch", "delete"):
                 codes += ["403", "409", "415"]
+            if method in ("post", "put", "patch"):
+                codes.append("413")
             if "{" in path:
                 codes.append("404")
             if method in ("put", "patch", "delete"):

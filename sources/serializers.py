@@ -2,7 +2,7 @@ from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
 from claimtrack.api import StrictModelSerializer
-from sources.canonical import domain_of
+from sources.canonical import canonicalize_url, domain_of
 from sources.models import Publisher, Source
 
 
@@ -51,8 +51,46 @@ class SourceSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["canonical_url", "text_sha256", "created_at", "updated_at"]
 
+    def validate_url(self, value: str) -> str:
+        try:
+            canonicalize_url(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         view = self.context.get("view")
         if view is not None and getattr(view, "action", None) == "list":
             self.fields.pop("text")
+
+
+class IngestSerializer(serializers.Serializer):
+    """An article to store: its URL and either the page's `html` or its plain `text`."""
+
+    url = serializers.URLField(max_length=2000)
+    html = serializers.CharField(required=False, trim_whitespace=False)
+    text = serializers.CharField(required=False, trim_whitespace=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: "Unknown field." for name in unknown})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if ("html" in attrs) == ("text" in attrs):
+            raise serializers.ValidationError(
+                {"html": "Give either the page's html or its plain text (one of them)."}
+            )
+        return attrs
+
+
+class ReanchorResultSerializer(serializers.Serializer):
+    citation = serializers.IntegerField()
+    anchoring = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    start = serializers.IntegerField(allow_null=True)
+    end = serializers.IntegerField(allow_null=True)
+    changed = serializers.BooleanField()

@@ -1,13 +1,29 @@
 from django.db import IntegrityError, transaction
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from claimtrack.api import ErrorsAsJSONMixin
 from claimtrack.concurrency import ConditionalMixin
 from claimtrack.exceptions import Conflict
+from sources.anchoring import source_reanchor
 from sources.canonical import canonicalize_url
 from sources.filters import PublisherFilterSet, SourceFilterSet
+from sources.ingest import IngestError, IngestTooLarge, ingest
 from sources.models import Publisher, Source
-from sources.serializers import PublisherSerializer, SourceSerializer
+from sources.serializers import (
+    IngestSerializer,
+    PublisherSerializer,
+    ReanchorResultSerializer,
+    SourceSerializer,
+)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is larger than this server accepts."
+    default_code = "too_large"
 
 
 class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
@@ -22,6 +38,9 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
     ordering_fields = ["id", "published_at", "created_at", "updated_at"]
+
+    def get_serializer_class(self):
+        return IngestSerializer if self.action == "ingest" else SourceSerializer
 
     def perform_create(self, serializer):
         self._save_unique(serializer, created_by=self.request.user)
@@ -45,3 +64,31 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
                 code="duplicate_source",
                 existing={"id": existing.pk, "url": existing.url},
             ) from None
+
+    @extend_schema(
+        request=IngestSerializer, responses={200: SourceSerializer, 201: SourceSerializer}
+    )
+    @action(detail=False, methods=["post"])
+    def ingest(self, request):
+        """Store an article from its page (`html`: the main text, title, authors, date and
+        language are extracted) or its plain `text`. The same canonical URL again updates the
+        source (its citations re-anchor): 200 instead of 201."""
+        serializer = IngestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            source, created = ingest(**serializer.validated_data, user=request.user)
+        except IngestTooLarge as error:
+            raise PayloadTooLarge(error.message) from None
+        except IngestError as error:
+            raise serializers.ValidationError({error.field: [error.message]}) from None
+        return Response(
+            SourceSerializer(source, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses=ReanchorResultSerializer(many=True))
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def reanchor(self, request, pk=None):
+        """Locate every citation's quote in the source's current text again; one result each."""
+        source = self.get_object()
+        return Response(ReanchorResultSerializer(source_reanchor(source=source), many=True).data)

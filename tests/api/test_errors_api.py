@@ -54,3 +54,11 @@ def test_api_docs_are_served_from_installed_packages_without_a_cdn(client, path)
     html = response.content.decode()
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_to_the_read_only_countries_answer_405(editor_client, method):
+    path = "/api/v1/countries/" if method == "post" else "/api/v1/countries/MA/"
+    response = getattr(editor_client, method)(path, {}, format="json")
+    assert response.status_code == 405
+    assert response.json()["status"] == 405

@@ -1,0 +1,172 @@
+import time
+from pathlib import Path
+
+import pytest
+
+from sources.anchoring import FUZZY_THRESHOLD, Anchoring, anchor_quote, source_reanchor
+from tests.factories import CitationFactory, SourceFactory
+
+SEED = (Path(__file__).parents[2] / "claims" / "data" / "seed-article.txt").read_text("utf-8")
+WORKING_SESSIONS = (
+    "These working sessions, which lasted several days, aimed to study and analyze the current "
+    "challenges in terms of regional and international security"
+)
+
+
+def test_a_verbatim_quote_anchors_exactly_with_offsets_and_fresh_context():
+    found = anchor_quote(SEED, WORKING_SESSIONS)
+
+    assert found.state == Anchoring.EXACT
+    assert SEED[found.start : found.end] == WORKING_SESSIONS
+    assert found.score == 100.0
+    assert SEED[: found.start].endswith(found.prefix) and len(found.prefix) == 32
+    assert SEED[found.end :].startswith(found.suffix) and len(found.suffix) == 32
+
+
+def test_prefix_and_suffix_decide_between_repeated_quotes():
+    text = "Morocco signed the deal in May. Spain signed the deal in June. Mali signed the deal."
+    second = text.index("Spain signed the deal") + len("Spain ")
+
+    found = anchor_quote(text, "signed the deal", prefix="May. Spain ", suffix=" in June")
+    no_context = anchor_quote(text, "signed the deal")
+
+    assert (found.state, found.start) == (Anchoring.EXACT, second)
+    assert no_context.start == text.index("signed the deal")
+
+
+def test_a_partly_matching_context_still_picks_the_right_repeat():
+    text = "Morocco signed the deal in May. Spain signed the deal in June."
+    # The stored prefix was taken from an older version where the sentence read differently.
+    found = anchor_quote(text, "signed the deal", prefix="in early May. Spain ")
+    assert found.start == text.index("Spain") + len("Spain ")
+
+
+def test_straight_quotes_in_the_quote_find_curly_quotes_in_the_text():
+    quote = "the Moroccan delegation's visit to Washington"
+
+    found = anchor_quote(SEED, quote)
+
+    assert found.state == Anchoring.FUZZY
+    assert found.score == 100.0
+    assert SEED[found.start : found.end] == "the Moroccan delegation’s visit to Washington"
+
+
+def test_changed_whitespace_and_case_still_anchor_on_the_original_characters():
+    text = "Hammouchi held working\nsessions   with senior US\u00a0security officials."
+
+    found = anchor_quote(text, "Held working sessions with senior US security officials")
+
+    assert found.state == Anchoring.FUZZY
+    assert text[found.start : found.end] == (
+        "held working\nsessions   with senior US\u00a0security officials"
+    )
+
+
+def test_dashes_of_any_kind_match():
+    text = "The Directorate\u2013General for National Security \u2014 DGSN \u2014 said so."
+    found = anchor_quote(text, "Directorate-General for National Security - DGSN -")
+    assert found.state == Anchoring.FUZZY
+    assert (
+        text[found.start : found.end]
+        == "Directorate\u2013General for National Security \u2014 DGSN \u2014"
+    )
+
+
+def test_a_normalised_short_quote_does_not_match_inside_a_word():
+    text = "And thus the matter rests with us."
+    found = anchor_quote(text, "US")
+    assert found.state == Anchoring.FUZZY
+    assert (found.start, found.end) == (text.index("us."), text.index("us.") + 2)
+
+
+def test_a_word_edited_in_the_article_anchors_fuzzily_with_its_score():
+    edited = SEED.replace("lasted several days", "lasted three days")
+
+    found = anchor_quote(edited, WORKING_SESSIONS)
+
+    assert found.state == Anchoring.FUZZY
+    assert FUZZY_THRESHOLD <= found.score < 100
+    assert edited[found.start : found.end] == WORKING_SESSIONS.replace("several", "three")
+
+
+def test_a_removed_paragraph_leaves_its_quote_orphaned_with_its_old_context():
+    paragraph = next(p for p in SEED.split("\n\n") if p.startswith("It is also worth mentioning"))
+    quote = "the recent large acquisition of American military equipment by Morocco"
+    edited = SEED.replace(paragraph + "\n\n", "")
+
+    found = anchor_quote(edited, quote, prefix="It is also worth mentioning ", suffix=" to")
+
+    assert found.state == Anchoring.ORPHANED
+    assert (found.start, found.end, found.score) == (None, None, None)
+    assert found.prefix == "It is also worth mentioning "
+
+
+def test_a_different_sentence_on_the_same_subject_is_not_taken_for_the_quote():
+    found = anchor_quote(SEED, "Morocco bought American fighter jets and tanks in March last year.")
+    assert found.state == Anchoring.ORPHANED
+
+
+def test_an_empty_text_leaves_the_quote_unchecked():
+    assert anchor_quote("", "anything").state == Anchoring.UNCHECKED
+
+
+def test_anchoring_in_a_50_kb_article_takes_well_under_a_second():
+    article = (SEED + "\n\n") * 10
+    article = article[:25_000] + " Filler words for a long article. " * 750
+    quote = "A sentence that was in the article once but is nowhere in it any more, not even close."
+
+    began = time.perf_counter()
+    found = anchor_quote(article, quote, prefix="some old context ", suffix=" more old")
+    elapsed = time.perf_counter() - began
+
+    assert len(article) > 50_000
+    assert found.state == Anchoring.ORPHANED
+    assert elapsed < 1.0
+
+
+@pytest.mark.django_db
+def test_replacing_a_source_text_re_anchors_its_citations_and_keeps_the_old_text():
+    source = SourceFactory(text=SEED)
+    moved = CitationFactory(source=source, quote=WORKING_SESSIONS)
+    dropped = CitationFactory(
+        source=source, quote="the recent large acquisition of American military equipment"
+    )
+    assert (moved.anchoring, dropped.anchoring) == ("exact", "exact")
+    old_start = moved.start
+    new_text = "Editor's note: updated.\n\n" + SEED.replace(
+        "lasted several days", "lasted three days"
+    ).replace("the recent large acquisition of American military equipment", "an arms purchase")
+
+    source.text = new_text
+    source.save()
+
+    moved.refresh_from_db()
+    dropped.refresh_from_db()
+    assert moved.anchoring == "fuzzy"
+    assert moved.start > old_start
+    assert new_text[moved.start : moved.end] == WORKING_SESSIONS.replace("several", "three")
+    assert FUZZY_THRESHOLD <= moved.anchor_score < 100
+    assert dropped.anchoring == "orphaned"
+    assert dropped.start is None
+    texts = [row.text for row in source.history.order_by("history_date")]
+    assert texts == [SEED, new_text]
+
+
+@pytest.mark.django_db
+def test_reanchoring_on_demand_reports_every_citation_and_writes_only_changes():
+    source = SourceFactory(text=SEED)
+    kept = CitationFactory(source=source, quote=WORKING_SESSIONS)
+    lost = CitationFactory(source=source, quote="the recent large acquisition of American arms")
+    # The text changes without the signal (a bulk update): the citations are now stale.
+    type(source).objects.filter(pk=source.pk).update(text=SEED.replace("acquisition", "sale"))
+    source.refresh_from_db()
+    history_rows = kept.history.count()
+
+    results = source_reanchor(source=source)
+
+    assert [r["citation"] for r in results] == [kept.pk, lost.pk]
+    assert results[0]["anchoring"] == "exact" and results[0]["changed"] is False
+    assert results[1]["anchoring"] in ("fuzzy", "orphaned") and results[1]["changed"] is True
+    assert kept.history.count() == history_rows
+    lost.refresh_from_db()
+    assert lost.anchoring == results[1]["anchoring"]

@@ -1,0 +1,74 @@
+import pytest
+
+from sources.canonical import canonicalize_url, domain_of
+
+CANONICAL = [
+    # scheme and host case; http and https are the same article
+    ("HTTP://Example.COM/News/Story", "https://example.com/News/Story"),
+    ("http://example.com/a", "https://example.com/a"),
+    ("https://example.com/a", "https://example.com/a"),
+    # default ports go, other ports stay
+    ("http://example.com:80/a", "https://example.com/a"),
+    ("https://example.com:443/a", "https://example.com/a"),
+    ("https://example.com:8443/a", "https://example.com:8443/a"),
+    # fragments go
+    ("https://example.com/a#comments", "https://example.com/a"),
+    # tracking parameters go, the rest are sorted
+    ("https://example.com/a?utm_source=tw&utm_medium=social&id=7", "https://example.com/a?id=7"),
+    ("https://example.com/a?fbclid=IwAR0abc", "https://example.com/a"),
+    ("https://example.com/a?gclid=x&dclid=y&msclkid=z&yclid=w", "https://example.com/a"),
+    ("https://example.com/a?mc_cid=1&mc_eid=2&page=2", "https://example.com/a?page=2"),
+    ("https://example.com/a?ref_src=twsrc%5Etfw&igshid=abc&_ga=2.1", "https://example.com/a"),
+    ("https://example.com/a?UTM_Campaign=spring&q=x", "https://example.com/a?q=x"),
+    ("https://example.com/search?z=1&b=2&a=3", "https://example.com/search?a=3&b=2&z=1"),
+    ("https://example.com/a?", "https://example.com/a"),
+    # trailing slash: kept as given; only an empty path becomes "/"
+    ("https://example.com", "https://example.com/"),
+    ("https://example.com/news/", "https://example.com/news/"),
+    ("https://example.com/news", "https://example.com/news"),
+    # credentials and a trailing dot in the host are not part of the article's address
+    ("https://reader:secret@example.com./a", "https://example.com/a"),
+    # percent-encoding made uniform, international host names in IDNA
+    ("https://example.com/caf%c3%a9", "https://example.com/caf%C3%A9"),
+    ("https://bücher.example/ä", "https://xn--bcher-kva.example/%C3%A4"),
+    # www. is kept: only the publisher's domain drops it
+    ("https://WWW.Example.com/a", "https://www.example.com/a"),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), CANONICAL)
+def test_canonical_url_is_the_same_for_the_same_article(url, expected):
+    assert canonicalize_url(url) == expected
+
+
+def test_canonicalising_a_canonical_url_changes_nothing():
+    for _, expected in CANONICAL:
+        assert canonicalize_url(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://example.com/file.txt", "http:// or https://"),
+        ("javascript:alert(1)", "http:// or https://"),
+        ("example.com/a", "http:// or https://"),
+        ("https:///a", "no host"),
+        ("https://example.com:99999/a", "invalid port"),
+        ("   ", "empty"),
+    ],
+)
+def test_canonical_url_rejects_what_is_not_a_web_address(url, problem):
+    with pytest.raises(ValueError, match=problem):
+        canonicalize_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://www.Atalayar.com/en/articulo/1.html", "atalayar.com"),
+        ("http://apnews.com:80/x", "apnews.com"),
+        ("https://news.bbc.co.uk/a", "news.bbc.co.uk"),
+    ],
+)
+def test_publisher_domain_is_the_lower_case_host_without_www(url, domain):
+    assert domain_of(url) == domain
