@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
-from sources.canonical import canonicalize_url, domain_of
+from sources.canonical import canonicalize_url
 from sources.models import Publisher, Source
 from sources.validators import validate_language_tag
 
@@ -304,15 +304,6 @@ def fetch(url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> Fetched:
         raise IngestError("url", f"{url}: the download failed ({error}).") from None
 
 
-def _publisher_for(canonical_url: str, site_name: str) -> Publisher:
-    """The publisher for the URL's domain (without www.), created when it is new."""
-    domain = domain_of(canonical_url)
-    publisher, _ = Publisher.objects.get_or_create(
-        domain=domain, defaults={"name": (site_name or domain)[:200]}
-    )
-    return publisher
-
-
 def _fill(source: Source, url: str, extracted: Extracted, publisher: Publisher | None) -> None:
     """Put what was ingested on the source; metadata the new input lacks is kept."""
     source.url = url
@@ -375,7 +366,7 @@ def ingest(
 
     with transaction.atomic():
         if publisher is None:
-            publisher = _publisher_for(canonical, extracted.site_name)
+            publisher = Publisher.objects.for_url(canonical, extracted.site_name)
         source = Source.objects.select_for_update().filter(canonical_url=canonical).first()
         created = source is None
         if created:

@@ -27,6 +27,14 @@ class PublisherKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PublisherQuerySet(models.QuerySet):
+    def for_url(self, url: str, name: str = "") -> "Publisher":
+        """The publisher of the URL's domain (without www.), created when it is new."""
+        domain = domain_of(url)
+        publisher, _ = self.get_or_create(domain=domain, defaults={"name": (name or domain)[:200]})
+        return publisher
+
+
 class Publisher(models.Model):
     """An outlet or issuing body that publishes sources."""
 
@@ -46,6 +54,7 @@ class Publisher(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = PublisherQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -58,6 +58,12 @@ class SourceSerializer(StrictModelSerializer):
             raise serializers.ValidationError(str(error)) from None
         return value
 
+    def create(self, validated_data):
+        # Without a publisher, the article's domain names one (found, or created once).
+        if validated_data.get("publisher") is None:
+            validated_data["publisher"] = Publisher.objects.for_url(validated_data["url"])
+        return super().create(validated_data)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         view = self.context.get("view")

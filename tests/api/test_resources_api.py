@@ -335,3 +335,41 @@ def test_a_second_source_for_the_same_article_answers_409_with_the_existing_one(
     assert response.status_code == 409
     assert response.json()["existing"] == {"id": first.pk, "url": first.url}
     assert Source.objects.count() == 1
+
+
+def test_a_new_source_without_a_publisher_gets_the_one_of_its_domain(editor_client):
+    existing = PublisherFactory(domain="atalayar.com")
+    first = editor_client.post(
+        "/api/v1/sources/", {"url": "https://www.atalayar.com/en/a"}, format="json"
+    ).json()
+    assert first["publisher"] == existing.pk
+    second = editor_client.post(
+        "/api/v1/sources/", {"url": "https://apnews.com/article/b"}, format="json"
+    ).json()
+    assert Publisher.objects.get(pk=second["publisher"]).domain == "apnews.com"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_creations_of_the_same_article_make_one_source_and_409s(editor):
+    import threading
+
+    from django.db import connection
+
+    codes, barrier = [], threading.Barrier(8)
+
+    def create(n: int) -> None:
+        client = APIClient()
+        client.force_authenticate(editor)
+        barrier.wait()
+        url = f"https://race.example/story?utm_source={n}"
+        codes.append(client.post("/api/v1/sources/", {"url": url}, format="json").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [201] + [409] * 7
+    assert Source.objects.count() == 1
