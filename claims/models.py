@@ -420,6 +420,9 @@ class ClaimCountry(models.Model):
         indexes = [
             # The country filter: find claims by country (and role) without touching claims.
             models.Index(fields=["country", "role", "claim"], name="claims_claimcountry_lookup"),
+            # Keyset pages by id: "is claim N about MA?" is one index probe, so a page walks the
+            # claims backwards from the cursor instead of reading every MA row first.
+            models.Index(fields=["country", "claim"], name="claims_claimcountry_by_claim"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,5 @@
+import functools
+
 from django.db import transaction
 from django_countries import countries as all_countries
 from django_countries.serializers import CountryFieldMixin
@@ -144,7 +146,9 @@ class ClaimSerializer(StrictModelSerializer):
     countries = ClaimCountrySerializer(many=True, required=False, max_length=100)
     participants = ParticipantSerializer(many=True, required=False, max_length=100)
     citations = CitationBriefSerializer(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     support_count = serializers.IntegerField(read_only=True, default=0)
     refute_count = serializers.IntegerField(read_only=True, default=0)
     consensus = serializers.ChoiceField(Consensus.choices, read_only=True, default="unsourced")
@@ -239,6 +243,12 @@ class ClaimSerializer(StrictModelSerializer):
         return data
 
 
+@functools.cache
+def country_name(code: str) -> str:
+    # django-countries resolves names through translations on every access; cache them.
+    return str(all_countries.name(code))
+
+
 def _timestamp(value) -> str:
     # As DRF's DateTimeField renders an aware UTC datetime.
     text = value.isoformat()
@@ -262,8 +272,8 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
         "date_precision": claim.date_precision,
         "countries": [
             {
-                "code": row.country.code,
-                "name": row.country.name,
+                "code": row.__dict__["country"],
+                "name": country_name(row.__dict__["country"]),
                 "role": row.role,
                 "derived": row.derived,
             }
@@ -274,7 +284,7 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
                 "actor": row.actor_id,
                 "name": row.actor.name,
                 "kind": row.actor.kind,
-                "country": row.actor.country.code,
+                "country": row.actor.__dict__["country"],
                 "role": row.role,
             }
             for row in claim.participants.all()
@@ -347,7 +357,9 @@ class EventSerializer(CountryFieldMixin, StrictModelSerializer):
 class CitationSerializer(StrictModelSerializer):
     source_url = serializers.URLField(source="source.url", read_only=True)
     source_title = serializers.CharField(source="source.title", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Citation
@@ -378,7 +390,7 @@ class ReviewSerializer(StrictModelSerializer):
     """A status decision. Written as {status, rationale, citations}; append-only."""
 
     status = serializers.ChoiceField(ClaimStatus.choices, write_only=True)
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     citations = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
