@@ -1,6 +1,7 @@
 import functools
 
-from django.db import transaction
+import orjson
+from django.db import connections, transaction
 from django_countries import countries as all_countries
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
@@ -16,7 +17,7 @@ from claims.models import (
     Event,
     Review,
 )
-from claims.workflow import Consensus
+from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
 from claimtrack.api import MAX_ID, StrictModelSerializer
 
 
@@ -310,6 +311,90 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
         "created_by": claim.created_by.username if claim.created_by_id else None,
         "created_at": _timestamp(claim.created_at),
         "updated_at": _timestamp(claim.updated_at),
+    }
+
+
+# Each claim's nested parts as one JSON document built by PostgreSQL, in the orders the
+# prefetches of ClaimQuerySet.with_list_relations() use. A page then needs no model instances:
+# two queries (the page's keys, then this) instead of four, and no ORM objects to build.
+CLAIM_DOCUMENTS_SQL = """
+SELECT c.id, c.created_at, c.updated_at, json_build_object(
+    'statement', c.statement,
+    'kind', c.kind,
+    'status', c.status,
+    'event', CASE WHEN e.id IS NULL THEN NULL ELSE json_build_object('id', e.id, 'name', e.name)
+             END,
+    'occurred_on', c.occurred_on,
+    'date_precision', c.date_precision,
+    'countries', COALESCE((
+        SELECT json_agg(json_build_object('code', cc.country, 'role', cc.role,
+                                          'derived', cc.derived) ORDER BY cc.country, cc.role)
+        FROM claims_claimcountry cc WHERE cc.claim_id = c.id), '[]'),
+    'participants', COALESCE((
+        SELECT json_agg(json_build_object('actor', a.id, 'name', a.name, 'kind', a.kind,
+                                          'country', a.country, 'role', ca.role) ORDER BY ca.id)
+        FROM claims_claimactor ca JOIN claims_actor a ON a.id = ca.actor_id
+        WHERE ca.claim_id = c.id), '[]'),
+    'citations', COALESCE((
+        SELECT json_agg(json_build_object(
+            'id', ci.id, 'source', ci.source_id, 'source_url', s.url, 'source_title', s.title,
+            'stance', ci.stance, 'quote', ci.quote, 'anchoring', ci.anchoring,
+            'start', ci.start, 'end', ci."end") ORDER BY ci.id)
+        FROM claims_citation ci JOIN sources_source s ON s.id = ci.source_id
+        WHERE ci.claim_id = c.id), '[]'),
+    'version', c.version,
+    'created_by', u.username
+)::text
+FROM claims_claim c
+LEFT JOIN claims_event e ON e.id = c.event_id
+LEFT JOIN auth_user u ON u.id = c.created_by_id
+WHERE c.id = ANY(%s)
+"""
+
+
+def claim_representations(ids: list[int], claim_url_prefix: str, using: str) -> list[dict]:
+    """claim_representation() of the claims `ids`, in that order, in one query (PostgreSQL)."""
+    if not ids:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(CLAIM_DOCUMENTS_SQL, [list(ids)])
+        rows = {row[0]: row for row in cursor.fetchall()}
+    return [_from_document(rows[pk], claim_url_prefix) for pk in ids if pk in rows]
+
+
+def _from_document(row: tuple, claim_url_prefix: str) -> dict:
+    pk, created_at, updated_at, document = row
+    doc = orjson.loads(document)
+    citations = doc["citations"]
+    support = sum(c["stance"] in SUPPORTING for c in citations)
+    refute = sum(c["stance"] in REFUTING for c in citations)
+    return {
+        "id": pk,
+        "url": f"{claim_url_prefix}{pk}/",
+        "statement": doc["statement"],
+        "kind": doc["kind"],
+        "status": doc["status"],
+        "event": doc["event"],
+        "occurred_on": doc["occurred_on"],
+        "date_precision": doc["date_precision"],
+        "countries": [
+            {
+                "code": c["code"],
+                "name": country_name(c["code"]),
+                "role": c["role"],
+                "derived": c["derived"],
+            }
+            for c in doc["countries"]
+        ],
+        "participants": doc["participants"],
+        "citations": citations,
+        "support_count": support,
+        "refute_count": refute,
+        "consensus": claim_consensus(support, refute).value,
+        "version": doc["version"],
+        "created_by": doc["created_by"],
+        "created_at": _timestamp(created_at),
+        "updated_at": _timestamp(updated_at),
     }
 
 

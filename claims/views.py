@@ -1,10 +1,10 @@
 import csv
 
+import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Count
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import permissions, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
 import sources.views
@@ -31,6 +32,7 @@ from claims.serializers import (
     EventSerializer,
     ReviewSerializer,
     claim_representation,
+    claim_representations,
 )
 from claims.suggestions import suggest_claims
 from claims.workflow import annotate_consensus, claim_review, is_reviewer
@@ -54,6 +56,27 @@ CSV_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+
+
+class FastJSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON, byte for byte, written with orjson: a page of claims renders ~10× faster."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # (No float here is NaN or infinite, which DRF's strict mode would refuse.)
+        plain = self.compact and self.ensure_ascii is False
+        if (
+            data is None
+            or not plain
+            or self.get_indent(accepted_media_type, renderer_context or {})
+        ):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            # Plain dicts, lists, strings and numbers only; anything else takes DRF's encoder.
+            body = orjson.dumps(data, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        except TypeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        # As DRF does: JSON that is also a strict JavaScript subset.
+        return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
 class JSONLDRenderer(renderers.JSONRenderer):
@@ -111,7 +134,12 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [FastJSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+
+    def get_renderers(self):
+        # CSV exports the list; a created or updated claim is not a CSV (it rendered as nothing).
+        found = super().get_renderers()
+        return found if self.action == "list" else [r for r in found if r.format != "csv"]
 
     def get_default_ordering(self) -> str:
         # A full-text query on PostgreSQL ranks its matches unless another order is asked for.
@@ -130,7 +158,8 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return ReviewSerializer if self.action == "reviews" else ClaimSerializer
 
-    @extend_schema(request=ReviewSerializer, responses=ReviewSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=ReviewSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def reviews(self, request, pk=None):
         """GET: the claim's reviews, newest first. POST: record a status change (the workflow
@@ -192,11 +221,16 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         return self.request.build_absolute_uri(reverse("claim-list"))
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
-            return self.csv_response(queryset)
-        page = self.paginate_queryset(queryset)
+            return self.csv_response(self.filter_queryset(self.get_queryset()))
         prefix = self.claim_url_prefix()
+        if connections[Claim.objects.db].vendor == "postgresql":
+            # The page's keys only (and what its cursor needs); the database then builds the
+            # representations as JSON: no model instances, several times faster (bench/).
+            queryset = self.filter_queryset(Claim.objects.only("id", *self.ordering_fields))
+            ids = [claim.pk for claim in self.paginate_queryset(queryset)]
+            return self.get_paginated_response(claim_representations(ids, prefix, queryset.db))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([claim_representation(c, prefix) for c in page])
 
     def retrieve(self, request, *args, **kwargs):
@@ -362,7 +396,12 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
     renderer_classes = [JSONLDRenderer, renderers.JSONRenderer]
     serializer_class = ReviewSerializer  # for the schema only
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+        }
+    )
     def list(self, request):
         queryset = with_claimreview_relations(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
@@ -371,7 +410,17 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
         body["previous"] = self.paginator.get_previous_link()
         return Response(body)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request={
+            "application/json": {
+                "oneOf": [
+                    {"type": "object", "description": "One record, an @graph or claims:search."},
+                    {"type": "array", "items": {}, "description": "Records; others skipped."},
+                ]
+            }
+        },
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+    )
     @action(
         detail=False, methods=["post"], url_path="import", renderer_classes=[renderers.JSONRenderer]
     )

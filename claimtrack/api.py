@@ -1,12 +1,15 @@
 """Building blocks shared by every API resource: strict serializers, multi-value filters."""
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import renderers, serializers
+from rest_framework import exceptions, negotiation, parsers, renderers, serializers
 
 MAX_ID = 2**63 - 1
 
@@ -23,7 +26,122 @@ class StrictModelSerializer(serializers.ModelSerializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: "Unknown field." for name in unknown})
+            wrong = {
+                name: problem
+                for name, field in self.fields.items()
+                if name in data and not field.read_only
+                if (problem := json_type_problem(field, data[name]))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong, code="invalid_type")
         return super().to_internal_value(data)
+
+
+def json_type_problem(field: serializers.Field, value) -> str | None:
+    """What is wrong when `value` is not the JSON type the schema documents for `field`.
+
+    DRF coerces by default (`1` becomes the text "1", "true" becomes True); an API client that
+    sends the wrong type has a bug it should hear about, so writes through StrictModelSerializer
+    take only the documented type. Nested serializers check their own fields.
+    """
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Give true or false."
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return None if whole and not isinstance(value, bool) else "Give a whole number."
+    if isinstance(
+        field,
+        serializers.CharField
+        | serializers.ChoiceField
+        | serializers.DateField
+        | serializers.DateTimeField,
+    ) and not isinstance(field, serializers.MultipleChoiceField):
+        return None if isinstance(value, str) else "Give text (a JSON string)."
+    if isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return "Give a list."
+        for index, item in enumerate(value):
+            if problem := json_type_problem(field.child, item):
+                return f"Item {index}: {problem}"
+    return None
+
+
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """As DRF's, but an unknown `?format=` is a 400 naming the parameter, not a 404."""
+
+    def filter_renderers(self, renderers, format):
+        found = [renderer for renderer in renderers if renderer.format == format]
+        if not found:
+            known = ", ".join(sorted({renderer.format for renderer in renderers}))
+            raise serializers.ValidationError(
+                {"format": f"Unknown format {format[:20]!r}: give one of {known}."}
+            )
+        return found
+
+
+def allow_empty_query_values(result, generator, request, public):
+    """drf-spectacular hook: every query parameter may be sent empty, which means "not given"
+    (django-filter, the paginator and `format` all read an empty value that way)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    parameter["allowEmptyValue"] = True
+    return result
+
+
+# A NUL (PostgreSQL cannot store it) or a lone UTF-16 surrogate (not encodable as UTF-8).
+UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+class BoundedJSONParser(parsers.JSONParser):
+    """JSON bodies, refused with 400 naming the place when they are nested deeper than
+    CLAIMTRACK_MAX_JSON_DEPTH or hold text that no database can store (NUL, lone surrogates).
+
+    Checked once here, so every endpoint (also free-form ones like ClaimReview import) is
+    covered before any view code or recursion runs.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise self._too_deep() from None
+        self.check(data)
+        return data
+
+    @staticmethod
+    def _too_deep():
+        limit = settings.CLAIMTRACK_MAX_JSON_DEPTH
+        return exceptions.ParseError(f"JSON nested deeper than {limit} levels.")
+
+    @classmethod
+    def check(cls, data) -> None:
+        limit = settings.CLAIMTRACK_MAX_JSON_DEPTH
+        stack = [(data, "", 1)]  # iterative: a deep document must not exhaust the C stack
+        while stack:
+            value, path, depth = stack.pop()
+            if depth > limit:
+                raise cls._too_deep()
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    where = f"{path}.{key}" if path else str(key)
+                    cls._check_text(key, where)
+                    stack.append((item, where, depth + 1))
+            elif isinstance(value, list):
+                stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+            else:
+                cls._check_text(value, path)
+
+    @staticmethod
+    def _check_text(value, path: str) -> None:
+        if isinstance(value, str) and UNSTORABLE_CHARACTER.search(value):
+            raise serializers.ValidationError(
+                {path or "body": "Text may not contain NUL characters or lone surrogates."},
+                code="invalid_character",
+            )
 
 
 class ErrorsAsJSONMixin:
@@ -41,8 +159,13 @@ class ErrorsAsJSONMixin:
 # --- filters -----------------------------------------------------------------------------
 
 
-class CommaSeparatedWidget(forms.Widget):
-    """Reads `?x=a,b&x=c` as ["a", "b", "c"]."""
+class CommaSeparatedWidget(forms.TextInput):
+    """Reads `?x=a,b&x=c` as ["a", "b", "c"]; shows a list as `a,b,c` (browsable API forms)."""
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            value = ",".join(str(item) for item in value)
+        return super().format_value(value)
 
     def value_from_datadict(self, data, files, name):
         values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]

@@ -1,6 +1,7 @@
 """Token login for API clients: POST username and password, get a token with an expiry."""
 
 from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import permissions, serializers, views
@@ -41,6 +42,8 @@ class TokenLoginView(views.APIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         instance, token = AuthToken.objects.create(user)
+        # As a session login does: records last_login and clears django-axes' failure count.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response(
             {
                 "token": token,

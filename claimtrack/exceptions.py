@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -169,11 +170,21 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+# Exempt: a write to an unknown API path is a 404, whatever its cookies (else CSRF answers 403).
+@csrf_exempt
 def not_found(request, exception=None):
     if _is_api(request):
         body = error_body(404, "not_found", f"No API resource at {request.path}.")
         return JsonResponse(body, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON under /api/, Django's page elsewhere (admin forms)."""
+    if _is_api(request):
+        body = error_body(403, "csrf_failed", f"CSRF check failed: {reason}")
+        return JsonResponse(body, status=403)
+    return csrf.csrf_failure(request, reason=reason)
 
 
 def server_error(request):

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "knox",
+    "corsheaders",
+    "axes",
     "django_filters",
     "django_countries",
     "simple_history",
@@ -81,15 +83,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "claimtrack.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "claimtrack.urls"
@@ -239,6 +245,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- claimtrack ---
+# Largest article (HTML or text) that ingestion accepts.
+CLAIMTRACK_MAX_INGEST_BYTES = env_int("CLAIMTRACK_MAX_INGEST_BYTES", 5 * 1024 * 1024, minimum=1024)
+# How claimtrack introduces itself when it fetches an article.
+CLAIMTRACK_USER_AGENT = env_str(
+    "CLAIMTRACK_USER_AGENT", "claimtrack/0.1 (fact-claim tracker; +https://claimtrack.invalid/bot)"
+)
+# A request body may hold a whole article plus its JSON envelope.
+DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMTRACK_MAX_INGEST_BYTES + 1024 * 1024
 # How many distinct publishers must support a claim before it can be confirmed.
 CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = env_int("CLAIMTRACK_CONFIRM_MIN_PUBLISHERS", 1, minimum=1)
 # The organisation that publishes the verdicts, as named in ClaimReview output.
@@ -256,3 +270,172 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- security (issue 8) ---
+# Everything below is hardening for production: limits, headers, CORS, CSP, login lockout,
+# structured logs. docs/security.md explains each variable.
+
+# Request bodies above this answer 413 (claimtrack.middleware) before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CLAIMTRACK_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
+# JSON nested deeper than this answers 400 (claimtrack.api.BoundedJSONParser).
+CLAIMTRACK_MAX_JSON_DEPTH = env_int("CLAIMTRACK_MAX_JSON_DEPTH", 32, minimum=4)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["claimtrack.api.BoundedJSONParser"]
+# An unknown ?format= answers 400 naming the parameter (DRF's default answers 404).
+REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"] = "claimtrack.api.ContentNegotiation"
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("claimtrack.api.allow_empty_query_values")
+CSRF_FAILURE_VIEW = "claimtrack.exceptions.csrf_failure"
+
+# HTTPS. HSTS is sent only over HTTPS; the redirect stays off unless asked for, because behind
+# a TLS-terminating proxy it needs DJANGO_SECURE_PROXY_SSL_HEADER too (`check --deploy` warns).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = "DENY"
+
+# CORS: browsers on other origins may call the API only from the origins listed (none by default).
+CORS_ALLOWED_ORIGINS = env_list("CLAIMTRACK_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "x-request-id",
+]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID"]
+
+# CSP (django-csp): only this site's scripts run. Styles may be inline because ReDoc
+# (styled-components) and Swagger UI inject <style> elements; ReDoc's search runs in a blob:
+# worker; both show data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Brute-force lockout (django-axes) on every login path: admin form and POST /api/v1/auth/token/.
+# Failures are counted per username and client address, in the database (shared by app servers).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("CLAIMTRACK_AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("CLAIMTRACK_AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CLAIMTRACK_AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env_int("CLAIMTRACK_TRUSTED_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# Logs: one JSON line per record, with the request id (claimtrack.logging).
+LOGGING.setdefault("formatters", {})["json"] = {"()": "claimtrack.logging.JsonFormatter"}
+LOGGING.setdefault("filters", {})["request_id"] = {"()": "claimtrack.logging.RequestIdFilter"}
+LOGGING["handlers"]["console"]["formatter"] = "json"
+LOGGING["handlers"]["console"].setdefault("filters", []).append("request_id")
+# --- end security (issue 8) ---
+
+# --- production & scale-out (issue 8) ---
+# Databases beyond one connection string: timeouts, read replicas, pgbouncer, shared cache.
+# docs/deploy.md and docs/scaling.md explain each variable.
+
+# Every SQL statement is cancelled after this long, so that no request holds the database
+# forever (0: not set by the app, e.g. behind pgbouncer, where the role's setting applies).
+CLAIMTRACK_STATEMENT_TIMEOUT_MS = env_int("CLAIMTRACK_STATEMENT_TIMEOUT_MS", 30_000)
+# Seconds to wait for a database connection before the request answers 503.
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+# pgbouncer in transaction mode: no server-side cursors and no per-connection settings.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
+
+# Read replicas, comma-separated URLs: aliases replica_1, replica_2, … in that order.
+CLAIMTRACK_READ_REPLICAS: list[str] = []
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    try:
+        _replica = dj_database_url.parse(
+            _url,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        )
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: entry {_index} is not a valid database URL: {exc}"
+        ) from None
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: entry {_index} is not the same kind of database as "
+            "DATABASE_URL (a replica must be a copy of the primary)"
+        )
+    # The test runner must not create databases on a read-only replica.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+    CLAIMTRACK_READ_REPLICAS.append(f"replica_{_index}")
+
+for _database in DATABASES.values():
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    _options = _database.setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if DATABASE_PGBOUNCER:
+        # A server-side cursor lives in one server session; pgbouncer may switch it mid-way.
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif CLAIMTRACK_STATEMENT_TIMEOUT_MS:
+        _options["options"] = f"-c statement_timeout={CLAIMTRACK_STATEMENT_TIMEOUT_MS}"
+
+# A client that wrote reads from the primary for this many seconds (replicas lag behind).
+CLAIMTRACK_READ_YOUR_WRITES_SECONDS = env_int("CLAIMTRACK_READ_YOUR_WRITES_SECONDS", 5)
+if CLAIMTRACK_READ_REPLICAS:
+    DATABASE_ROUTERS = ["claimtrack.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.append("claimtrack.routers.ReadYourWritesMiddleware")
+
+# The cache holds throttling counters, read-your-writes marks and (with Redis) sessions. It must
+# be shared by every app server: Redis when REDIS_URL is set; else the database's cache table
+# with CLAIMTRACK_DATABASE_CACHE=1 (run `manage.py createcachetable` once); else memory of one
+# process, which is right only for a single process (development, tests).
+REDIS_URL = env_str("REDIS_URL") or ""
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CLAIMTRACK_CACHE_PREFIX", "claimtrack"),
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+    # Sessions read from Redis and written through to the database: losing Redis logs no one out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Redis down: throttling lets requests through instead of failing them (and logs it).
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+elif env_bool("CLAIMTRACK_DATABASE_CACHE", default=False):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "claimtrack_cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- end production & scale-out (issue 8) ---

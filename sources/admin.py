@@ -20,6 +20,12 @@ class PublisherAdmin(HistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(HistoryAdmin):
+    """Sources; the change page shows the stored text below the form.
+
+    `claims.admin` registers a subclass that fills `source_panels` with the cited quotes, the
+    mentions and the suggested claims (sources does not import claims).
+    """
+
     list_display = ["__str__", "publisher", "language", "published_at", "updated_at"]
     list_filter = ["publisher", "language"]
     list_select_related = ["publisher"]
@@ -27,6 +33,18 @@ class SourceAdmin(HistoryAdmin):
     autocomplete_fields = ["publisher"]
     readonly_fields = ["canonical_url", "text_sha256", "created_by", "created_at", "updated_at"]
     show_full_result_count = False
+    change_form_template = "admin/sources/source/change_form.html"
+
+    def source_panels(self, request, source: Source) -> dict:
+        """Extra context for the change page of a saved source (none here)."""
+        return {}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        source = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if source is not None:
+            extra.update(self.source_panels(request, source))
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def save_model(self, request, obj, form, change):
         if not change:

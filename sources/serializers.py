@@ -28,7 +28,9 @@ class PublisherSerializer(CountryFieldMixin, StrictModelSerializer):
 class SourceSerializer(StrictModelSerializer):
     """A source; lists leave out `text` (fetch one source to read it)."""
 
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Source

@@ -467,8 +467,9 @@ def test_claims_list_runs_a_fixed_number_of_queries(
     api_client, django_assert_num_queries, page_size
 ):
     make_full_claims(55)
-    # page of claims with event, countries, participants+actors, citations+sources
-    with django_assert_num_queries(4):
+    # PostgreSQL: the page's keys, then every claim's nested parts built as JSON in one query.
+    # Elsewhere: claims with event, countries, participants+actors, citations+sources.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 4):
         response = api_client.get(LIST, {"page_size": page_size, "country": "EH"})
     assert len(response.json()["results"]) == page_size
 

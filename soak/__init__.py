@@ -1,0 +1,1 @@
+"""Soak and fault runs against gunicorn on PostgreSQL: `python -m soak --help`."""
