@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -6,6 +8,8 @@ from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+
+ROLES_MIGRATION = importlib.import_module("claims.migrations.0003_search_index_and_roles")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -63,7 +67,20 @@ def fresh_cache():
     cache.clear()
 
 
+def ensure_role_groups() -> None:
+    """The editor/reviewer groups as migration 0003 makes them.
+
+    A transactional test's flush removes migration data: post_migrate recreates permissions,
+    not groups, so tests that need roles ask for them again.
+    """
+    from django.contrib.auth.models import Permission
+
+    if Group.objects.filter(name__in=["editor", "reviewer"]).count() < 2:
+        ROLES_MIGRATION.set_role_groups(Group, Permission)
+
+
 def user_with_role(username: str, *roles: str, **fields):
+    ensure_role_groups()
     user = UserFactory(username=username, **fields)
     user.groups.set(Group.objects.filter(name__in=roles))
     return user

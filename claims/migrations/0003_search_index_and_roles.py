@@ -31,31 +31,36 @@ def drop_gin_index(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
 
 
+def role_permission_codes() -> dict[str, list[tuple[str, str]]]:
+    """Each role group and its permissions as (app_label, codename) pairs."""
+    editor = []
+    for app, model in EDITABLE:
+        editor += [(app, f"view_{model}"), (app, f"add_{model}"), (app, f"change_{model}")]
+        if model in DELETABLE:
+            editor.append((app, f"delete_{model}"))
+    editor.append(("claims", "view_review"))
+    return {"editor": editor, "reviewer": [*editor, ("claims", "add_review")]}
+
+
+def set_role_groups(Group, Permission) -> None:
+    """Create the role groups (or reset them) with exactly their permissions."""
+    for role, codes in role_permission_codes().items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in codes
+            ]
+        )
+
+
 def create_groups(apps, schema_editor):
     # Permissions are normally created after all migrations; make sure they exist now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def perms(codenames):
-        return [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in codenames
-        ]
-
-    editor_codes = []
-    for app, model in EDITABLE:
-        editor_codes += [(app, f"view_{model}"), (app, f"add_{model}"), (app, f"change_{model}")]
-        if model in DELETABLE:
-            editor_codes.append((app, f"delete_{model}"))
-    editor_codes.append(("claims", "view_review"))
-    editor, _ = Group.objects.get_or_create(name="editor")
-    editor.permissions.set(perms(editor_codes))
-    reviewer, _ = Group.objects.get_or_create(name="reviewer")
-    reviewer.permissions.set(perms(editor_codes + [("claims", "add_review")]))
+    set_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):

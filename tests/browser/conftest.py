@@ -6,15 +6,15 @@ Every scenario saves a screenshot to docs/screenshots/ (docs/admin.md shows them
 `./dev test tests/browser` regenerates the pictures.
 """
 
-import importlib
 import io
 import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from tests.conftest import ensure_role_groups
 from tests.factories import SourceFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -121,26 +121,6 @@ def pick_autocomplete(page, field_name: str, text: str, scope: str = "") -> None
     page.wait_for_selector(".select2-container--open", state="detached")
 
 
-def ensure_roles() -> None:
-    """The editor/reviewer groups as migration 0003 makes them (a transactional test's flush
-    removes migration data; permissions are recreated by post_migrate, groups are not)."""
-    migration = importlib.import_module("claims.migrations.0003_search_index_and_roles")
-    codes = []
-    for app, model in migration.EDITABLE:
-        codes += [(app, f"view_{model}"), (app, f"add_{model}"), (app, f"change_{model}")]
-        if model in migration.DELETABLE:
-            codes.append((app, f"delete_{model}"))
-    codes.append(("claims", "view_review"))
-    permissions = {
-        (p.content_type.app_label, p.codename): p
-        for p in Permission.objects.select_related("content_type")
-    }
-    editor, _ = Group.objects.get_or_create(name="editor")
-    editor.permissions.set([permissions[c] for c in codes])
-    reviewer, _ = Group.objects.get_or_create(name="reviewer")
-    reviewer.permissions.set([permissions[c] for c in [*codes, ("claims", "add_review")]])
-
-
 def staff_with_role(username: str, role: str):
     user = UserFactory(username=username, is_staff=True)
     user.groups.set([Group.objects.get(name=role)])
@@ -151,7 +131,7 @@ def staff_with_role(username: str, role: str):
 def newsroom(transactional_db):
     """The seed article and its demo claims, a denial to cite against them, an editor and a
     reviewer (both staff)."""
-    ensure_roles()
+    ensure_role_groups()
     call_command("load_demo", stdout=io.StringIO())
     denial = SourceFactory(
         title="Ministry denies Washington talks",

@@ -1,5 +1,4 @@
 import copy
-import importlib
 import os
 import time
 
@@ -8,6 +7,7 @@ from django.db import connections
 from django.test.utils import override_settings
 
 from soak.cluster import Cluster, drop_slot, drop_stale_slots
+from tests.conftest import ensure_role_groups
 
 REPLICA = "replica_test"
 SLOT_PREFIX = "claimtrack_test_"
@@ -81,7 +81,4 @@ def wait_for_replay(model, pk, timeout: float = 15) -> None:
 @pytest.fixture
 def roles(db):
     """The editor and reviewer groups, which a flush after a transactional test removes."""
-    from django.apps import apps
-
-    migration = importlib.import_module("claims.migrations.0003_search_index_and_roles")
-    migration.create_groups(apps, None)
+    ensure_role_groups()
