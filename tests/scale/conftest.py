@@ -25,6 +25,12 @@ def pg_replica(django_db_setup):
     primary = connections["default"].settings_dict
     if connections["default"].vendor != "postgresql":
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (.ci/run does)")
+    if os.environ.get("CLAIMTRACK_REPLICA_TESTS") != "1":
+        # pg_basebackup copies the whole server: on a shared one that can be gigabytes.
+        pytest.skip(
+            "replica tests run in .ci/run's own step, against a throwaway primary "
+            "(python -m soak.replica_tests); set CLAIMTRACK_REPLICA_TESTS=1 to run them here"
+        )
     host, port = primary["HOST"] or "127.0.0.1", int(primary["PORT"] or 5432)
     slot = f"{SLOT_PREFIX}{os.getpid()}"
     drop_stale_slots(host, port, SLOT_PREFIX)
