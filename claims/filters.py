@@ -73,7 +73,14 @@ class ClaimFilterSet(filters.FilterSet):
     def _country_rows(self, codes):
         rows = ClaimCountry.objects.filter(country__in=codes)
         roles = self.form.cleaned_data.get("country_role")
-        return rows.filter(role__in=roles) if roles else rows
+        if roles:
+            rows = rows.filter(role__in=roles)
+        # A list page after a cursor (ClaimViewSet.list): the page's id bound again here, so
+        # the subquery starts at the cursor instead of reading every newer row of the country.
+        bound = getattr(self.request, "claims_id_bound", None)
+        if bound:
+            rows = rows.filter(**{f"claim_id__{bound[0]}": bound[1]})
+        return rows
 
     def filter_country(self, queryset, name, codes):
         return queryset.filter(pk__in=self._country_rows(codes).values("claim_id"))

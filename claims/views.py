@@ -224,6 +224,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         if request.accepted_renderer.format == "csv":
             return self.csv_response(self.filter_queryset(self.get_queryset()))
         prefix = self.claim_url_prefix()
+        request.claims_id_bound = self.paginator.id_bound(request, self)  # see ClaimFilterSet
         if connections[Claim.objects.db].vendor == "postgresql":
             # The page's keys only (and what its cursor needs); the database then builds the
             # representations as JSON: no model instances, several times faster (bench/).

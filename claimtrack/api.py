@@ -14,7 +14,7 @@ from rest_framework import exceptions, negotiation, parsers, renderers, serializ
 MAX_ID = 2**63 - 1
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+class StrictInputMixin:
     """Refuses fields it does not know (a typo must not be silently ignored).
 
     Read-only fields that a client sends back (`status`, `version`, timestamps…) are accepted
@@ -35,6 +35,14 @@ class StrictModelSerializer(serializers.ModelSerializer):
             if wrong:
                 raise serializers.ValidationError(wrong, code="invalid_type")
         return super().to_internal_value(data)
+
+
+class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A model serializer that takes only known fields, each in its documented JSON type."""
+
+
+class StrictSerializer(StrictInputMixin, serializers.Serializer):
+    """A plain serializer that takes only known fields, each in its documented JSON type."""
 
 
 def json_type_problem(field: serializers.Field, value) -> str | None:

@@ -79,6 +79,23 @@ class KeysetPagination(BasePagination):
             raise serializers.ValidationError({self.ordering_param: f"Order by one of: {choices}."})
         return field, raw.startswith("-")
 
+    def id_bound(self, request, view) -> tuple[str, int] | None:
+        """("lt" or "gt", id) that every row of the requested page satisfies, when the page
+        walks by id from a cursor; None otherwise.
+
+        Filters may repeat it inside their subqueries, where PostgreSQL does not carry it: a
+        country's claims are then read from the cursor on instead of from the newest, so page
+        1,000 costs what page 1 does.
+        """
+        token = request.query_params.get(self.cursor_query_param)
+        if not token:
+            return None
+        field, descending = self.get_ordering(request, view)
+        if field != "id":
+            return None
+        cursor = _decode(token)
+        return ("lt" if descending != cursor["reverse"] else "gt", cursor["pk"])
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         size = self.get_page_size(request)

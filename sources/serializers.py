@@ -1,7 +1,7 @@
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
-from claimtrack.api import StrictModelSerializer
+from claimtrack.api import StrictModelSerializer, StrictSerializer
 from sources.canonical import canonicalize_url, domain_of
 from sources.models import Publisher, Source
 
@@ -73,19 +73,12 @@ class SourceSerializer(StrictModelSerializer):
             self.fields.pop("text")
 
 
-class IngestSerializer(serializers.Serializer):
+class IngestSerializer(StrictSerializer):
     """An article to store: its URL and either the page's `html` or its plain `text`."""
 
     url = serializers.URLField(max_length=2000)
     html = serializers.CharField(required=False, trim_whitespace=False)
     text = serializers.CharField(required=False, trim_whitespace=False)
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: "Unknown field." for name in unknown})
-        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if ("html" in attrs) == ("text" in attrs):

@@ -117,3 +117,12 @@ def test_suggestions_propose_the_key_sentences_of_the_seed_article(api_client):
         citation = suggestion["citation"]
         assert SEED[citation["start"] : citation["end"]] == citation["quote"]
     assert not Citation.objects.exists()  # nothing is created automatically
+
+
+def test_ingest_refuses_a_number_where_text_belongs(editor_client):
+    response = editor_client.post(
+        INGEST, {"url": "https://x.example/a", "text": -4.5e16}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "text"
+    assert not Source.objects.exists()

@@ -76,3 +76,46 @@ def test_the_claims_json_is_byte_for_byte_what_drf_would_write(rf, statement):
 
     assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
     assert b"\\u2028" in JSONRenderer().render({"s": "\u2028"})
+
+
+def test_a_countrys_pages_walked_forwards_and_back_show_every_claim_once_in_order(api_client):
+    moroccan = []
+    for n in range(10):
+        claim = ClaimFactory()
+        ClaimCountryFactory(claim=claim, country="MA" if n % 3 else "FR", role="territory")
+        if n % 3:
+            moroccan.append(claim.pk)
+    newest_first = sorted(moroccan, reverse=True)
+
+    pages, url = [], f"{LIST}?country=MA&page_size=2"
+    while url:
+        body = api_client.get(url).json()
+        pages.append([c["id"] for c in body["results"]])
+        url, back = body["next"], body["previous"]
+    back_pages = [pages[-1]]
+    while back:
+        body = api_client.get(back).json()
+        back_pages.append([c["id"] for c in body["results"]])
+        back = body["previous"]
+
+    assert sum(pages, []) == newest_first
+    assert back_pages == pages[::-1]
+
+
+def test_a_page_after_a_cursor_reads_the_country_from_the_cursor_on(api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(4):
+        ClaimCountryFactory(claim=ClaimFactory(), country="MA", role="territory")
+    second = api_client.get(f"{LIST}?country=MA&page_size=2").json()["next"]
+    cursor_id = api_client.get(f"{LIST}?country=MA&page_size=2").json()["results"][-1]["id"]
+
+    with CaptureQueriesContext(connection) as queries:
+        api_client.get(second)
+
+    page_query = next(
+        q["sql"] for q in queries.captured_queries if "claims_claimcountry" in q["sql"]
+    )
+    subquery = page_query[page_query.index("claims_claimcountry") :]
+    assert f'"claim_id" < {cursor_id}' in subquery

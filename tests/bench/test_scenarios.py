@@ -1,0 +1,51 @@
+"""The suite's comparisons are fair: the raw SQL answers what the API answers, P8 leaves the data
+as it found it, and a ratio is judged against its target the right way round."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from bench.imports import import_vs_copy
+from bench.run import ROOT, met, stats_from_sql
+from claims.models import Citation, Claim, ClaimActor, ClaimCountry
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return f"postgresql://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def generated(transactional_db):
+    """Generated data, committed: the suite reads it over its own connections."""
+    call_command("generate_data", claims=600, seed=3, quiet=True, stdout=StringIO())
+
+
+@pytest.mark.postgres
+def test_the_raw_stats_aggregate_answers_what_the_stats_endpoint_answers(generated, api_client):
+    api = api_client.get("/api/v1/claims/stats/?country=MA").json()
+
+    assert api["total"] > 0
+    assert stats_from_sql(_database_url()) == api
+
+
+@pytest.mark.postgres
+def test_import_and_copy_write_the_same_claims_and_leave_the_data_as_it_was(generated, tmp_path):
+    def counts():
+        return [m.objects.count() for m in (Claim, ClaimActor, ClaimCountry, Citation)]
+
+    before, history_before = counts(), Claim.history.count()
+
+    results = import_vs_copy(_database_url(), 40, 1, tmp_path, ROOT)
+
+    assert [r["claims"] for r in results["import_claims"]] == [40]
+    assert [r["claims"] for r in results["COPY"]] == [40]
+    assert all(r["rate"] > 0 for arm in results.values() for r in arm)
+    assert counts() == before and Claim.history.count() == history_before
+
+
+def test_a_ratio_meets_its_target_in_the_direction_the_target_points():
+    assert met("P1", 0.5) == "met" and met("P1", 0.49) == "**missed**"
+    assert met("P4", 3.0) == "met" and met("P4", 3.2) == "**missed**"
