@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
@@ -213,6 +215,26 @@ class ClaimQuerySet(models.QuerySet):
             + SearchVector(_text_or_empty(Subquery(quotes)), weight="C", config=SEARCH_CONFIG)
         )
 
+    def dates(self, field_name, kind, order="ASC"):
+        # The admin's date hierarchy asks for the years of all claims: on PostgreSQL, walk the
+        # occurred_on index year by year (a few dozen probes) instead of reading every claim.
+        unfiltered = not self.query.where and connections[self.db].vendor == "postgresql"
+        if field_name != "occurred_on" or kind != "year" or not unfiltered:
+            return super().dates(field_name, kind, order)
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"""WITH RECURSIVE years AS (
+                      SELECT min(occurred_on) AS day FROM {table}
+                      UNION ALL
+                      SELECT (SELECT min(occurred_on) FROM {table} WHERE occurred_on >=
+                              make_date(extract(year FROM years.day)::int + 1, 1, 1))
+                      FROM years WHERE years.day IS NOT NULL)
+                    SELECT day FROM years WHERE day IS NOT NULL"""
+            )
+            years = [datetime.date(day.year, 1, 1) for (day,) in cursor.fetchall()]
+        return years if order == "ASC" else years[::-1]
+
     def with_list_relations(self) -> "ClaimQuerySet":
         """Everything a list or detail representation shows, in a fixed number of queries."""
         return self.select_related("event").prefetch_related(
@@ -388,6 +410,24 @@ class CountryRole(models.TextChoices):
     MENTIONED = "mentioned", "Mentioned"
 
 
+class ClaimCountryQuerySet(models.QuerySet):
+    def codes_in_use(self) -> list[str]:
+        """The distinct country codes, found by skipping along the country index (one probe per
+        country, ~250 at most) rather than reading every row."""
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""WITH RECURSIVE codes(code) AS (
+                      SELECT (SELECT min(country) FROM {table})
+                      UNION ALL
+                      SELECT (SELECT min(country) FROM {table} WHERE country > codes.code)
+                      FROM codes WHERE codes.code IS NOT NULL)
+                    SELECT code FROM codes WHERE code IS NOT NULL"""
+            )
+            return [code for (code,) in cursor.fetchall()]
+
+
 class ClaimCountry(models.Model):
     """A country a claim concerns, and in which role (Western Sahara is EH)."""
 
@@ -403,6 +443,7 @@ class ClaimCountry(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = ClaimCountryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "country"

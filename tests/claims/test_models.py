@@ -219,3 +219,22 @@ def test_a_status_cannot_be_changed_by_saving_the_claim():
         claim.save()
     assert "status" in excinfo.value.message_dict
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.UNVERIFIED
+
+
+def test_codes_in_use_lists_each_country_once():
+    ClaimCountryFactory(country="EH", role="territory")
+    ClaimCountryFactory(country="EH", role="territory")
+    ClaimCountryFactory(country="MA", role="subject")
+    assert ClaimCountry.objects.codes_in_use() == ["EH", "MA"]
+
+
+def test_the_years_of_all_claims_match_the_plain_query():
+    import datetime
+
+    for year in (1995, 2020, 2020, 2024):
+        ClaimFactory(occurred_on=datetime.date(year, 5, 17))
+    ClaimFactory(occurred_on=None)
+    expected = [datetime.date(y, 1, 1) for y in (1995, 2020, 2024)]
+    assert list(Claim.objects.dates("occurred_on", "year")) == expected
+    assert list(Claim.objects.dates("occurred_on", "year", order="DESC")) == expected[::-1]
+    assert list(Claim.objects.filter(kind="statement").dates("occurred_on", "year")) == expected
