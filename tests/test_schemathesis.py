@@ -44,6 +44,21 @@ schema.config.generation.update(
 )
 
 
+EXAMPLES_TRIED = {"cases": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_examples_tried(request):
+    """Say how many generated requests were sent, so a run shows how much it really tried."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and EXAMPLES_TRIED["cases"]:
+        reporter.write_line(
+            f"schemathesis: {EXAMPLES_TRIED['cases']} generated requests sent "
+            f"(at most {MAX_EXAMPLES} examples per operation and mode)"
+        )
+
+
 @pytest.fixture
 def reviewer_token(db):
     # Requests go through the real WSGI handler, whose request signals would close the test's
@@ -65,4 +80,5 @@ def reviewer_token(db):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_operation_conforms_to_its_schema_and_never_fails_on_the_server(case, reviewer_token):
+    EXAMPLES_TRIED["cases"] += 1
     case.call_and_validate(headers={"Authorization": f"Token {reviewer_token}"}, checks=CHECKS)
