@@ -1,4 +1,5 @@
 import importlib
+import sys
 
 import pytest
 from django.contrib.auth.models import Group
@@ -10,6 +11,16 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 ROLES_MIGRATION = importlib.import_module("claims.migrations.0003_search_index_and_roles")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many generated requests schemathesis sent, when it ran."""
+    fuzzing = sys.modules.get("tests.test_schemathesis")
+    if fuzzing is not None and fuzzing.EXAMPLES_TRIED["cases"]:
+        terminalreporter.write_line(
+            f"schemathesis: {fuzzing.EXAMPLES_TRIED['cases']} generated requests sent "
+            f"(at most {fuzzing.MAX_EXAMPLES} examples per operation and mode)"
+        )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -44,19 +44,8 @@ schema.config.generation.update(
 )
 
 
+# Counted so that a run can say how much it really tried (tests/conftest.py prints it).
 EXAMPLES_TRIED = {"cases": 0}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report_examples_tried(request):
-    """Say how many generated requests were sent, so a run shows how much it really tried."""
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and EXAMPLES_TRIED["cases"]:
-        reporter.write_line(
-            f"schemathesis: {EXAMPLES_TRIED['cases']} generated requests sent "
-            f"(at most {MAX_EXAMPLES} examples per operation and mode)"
-        )
 
 
 @pytest.fixture
