@@ -19,7 +19,7 @@ def pytest_terminal_summary(terminalreporter):
     if fuzzing is not None and fuzzing.EXAMPLES_TRIED["cases"]:
         terminalreporter.write_line(
             f"schemathesis: {fuzzing.EXAMPLES_TRIED['cases']} generated requests sent "
-            f"(at most {fuzzing.MAX_EXAMPLES} examples per operation and mode)"
+            f"(hypothesis max_examples={fuzzing.MAX_EXAMPLES} per operation and mode)"
         )
 
 
