@@ -153,7 +153,7 @@ send_to_review.allowed_permissions = ("change",)
 def export_csv_view(model_admin, request):
     """The changelist as it is filtered and searched now, as the API's CSV (same columns)."""
     # Imported here: the API module pulls in DRF; the admin needs only its CSV writer.
-    from claims.views import ClaimViewSet
+    from claims.views import claims_csv_response
 
     if not model_admin.has_view_or_change_permission(request):
         raise PermissionDenied
@@ -164,7 +164,7 @@ def export_csv_view(model_admin, request):
         return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
     # pk__in: the same rows the changelist shows, with the relations the CSV row reads.
     claims = Claim.objects.filter(pk__in=changelist.queryset.values("pk")).with_list_relations()
-    return ClaimViewSet().csv_response(claims)
+    return claims_csv_response(claims)
 
 
 # --- Deleted claims -----------------------------------------------------------------------

@@ -278,7 +278,6 @@ class Claim(models.Model):
     """One atomic, checkable assertion."""
 
     Kind = ClaimKind
-
     Status = ClaimStatus
 
     statement = models.TextField(

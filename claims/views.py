@@ -127,6 +127,28 @@ def claim_csv_row(claim: Claim) -> list[str]:
     ]
 
 
+def claims_csv_response(queryset) -> StreamingHttpResponse:
+    """Every claim of the queryset as CSV, streamed in chunks so that memory stays flat.
+
+    Used by the API list (`?format=csv`) and by the admin's export of its filtered list.
+    """
+    writer = csv.writer(_Echo())
+    rows = queryset.order_by("-id").iterator(chunk_size=1000)
+
+    def lines():
+        yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # BOM: Excel reads UTF-8
+        for claim in rows:
+            yield writer.writerow(claim_csv_row(claim))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+    return response
+
+
+def _on_postgresql() -> bool:
+    return connections[Claim.objects.db].vendor == "postgresql"
+
+
 class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
@@ -143,14 +165,9 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
 
     def get_default_ordering(self) -> str:
         # A full-text query on PostgreSQL ranks its matches unless another order is asked for.
-        if self.request.query_params.get("q", "").strip() and self._ranked():
+        if self.request.query_params.get("q", "").strip() and _on_postgresql():
             return "-rank"
         return "-id"
-
-    def _ranked(self) -> bool:
-        from django.db import connection
-
-        return connection.vendor == "postgresql"
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
@@ -222,10 +239,10 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
-            return self.csv_response(self.filter_queryset(self.get_queryset()))
+            return claims_csv_response(self.filter_queryset(self.get_queryset()))
         prefix = self.claim_url_prefix()
         request.claims_id_bound = self.paginator.id_bound(request, self)  # see ClaimFilterSet
-        if connections[Claim.objects.db].vendor == "postgresql":
+        if _on_postgresql():
             # The page's keys only (and what its cursor needs); the database then builds the
             # representations as JSON: no model instances, several times faster (bench/).
             queryset = self.filter_queryset(Claim.objects.only("id", *self.ordering_fields))
@@ -242,20 +259,6 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         else:
             response = Response(claim_representation(claim, self.claim_url_prefix()))
         response["ETag"] = etag
-        return response
-
-    def csv_response(self, queryset) -> StreamingHttpResponse:
-        """Every filtered claim, streamed in chunks so that memory stays flat."""
-        writer = csv.writer(_Echo())
-        rows = queryset.order_by("-id").iterator(chunk_size=1000)
-
-        def lines():
-            yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # BOM: Excel reads UTF-8
-            for claim in rows:
-                yield writer.writerow(claim_csv_row(claim))
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
         return response
 
     @extend_schema(
