@@ -11,6 +11,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 worker_class = "gthread"
+# With gthread workers `timeout` is a heartbeat: it restarts a worker whose main loop stopped
+# answering, never one slow request. The request time budget does that
+# (CLAIMTRACK_REQUEST_BUDGET_SECONDS, default 20 s; docs/security.md), so keep this above it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5

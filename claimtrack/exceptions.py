@@ -23,6 +23,8 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from claimtrack.deadline import DeadlineExceeded
+
 logger = logging.getLogger("claimtrack.api")
 
 
@@ -58,6 +60,25 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
     # Seconds a client should wait before retrying (sent as Retry-After).
     wait = 5
+
+
+class TimeBudgetExceeded(ServiceUnavailable):
+    """The request's work went past CLAIMTRACK_REQUEST_BUDGET_SECONDS (claimtrack.deadline)."""
+
+    default_detail = (
+        "The request needed more work than one request may do and was stopped; nothing was "
+        "changed. Try again later, or with a smaller input."
+    )
+    default_code = "time_budget_exceeded"
+    wait = 30
+
+
+def time_budget_response() -> JsonResponse:
+    """The 503 for a request stopped by its time budget outside an API view (the admin)."""
+    body = error_body(503, TimeBudgetExceeded.default_code, TimeBudgetExceeded.default_detail)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(TimeBudgetExceeded.wait)
+    return response
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -125,6 +146,9 @@ def _as_api_exception(exc):
         return exceptions.ValidationError({"detail": "A value is out of range or not storable."})
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
+    if isinstance(exc, DeadlineExceeded):
+        logger.warning("request stopped: its time budget was used up")
+        return TimeBudgetExceeded()
     if isinstance(exc, (OperationalError, InterfaceError)):
         return _database_unavailable(exc)
     return exc
@@ -240,6 +264,7 @@ _ERROR_DESCRIPTIONS = {
     "415": "Unsupported media type.",
     "428": "If-Match required.",
     "429": "Too many requests; see Retry-After.",
+    "503": "Unavailable for now (the database, or the request's time budget); see Retry-After.",
 }
 
 
@@ -249,7 +274,7 @@ def add_error_responses(result, generator, request, public):
     ref = {"$ref": "#/components/schemas/Error"}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
-            codes = ["400", "401", "429"]
+            codes = ["400", "401", "429", "503"]
             if method in ("post", "put", "patch", "delete"):
                 codes += ["403", "409", "415"]
             if method in ("post", "put", "patch"):

@@ -1,4 +1,5 @@
-"""Request middleware: request ids, one structured log line per request, request size limit."""
+"""Request middleware: request ids, one structured log line per request, request size limit,
+the request's time budget."""
 
 import logging
 import re
@@ -9,7 +10,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
-from claimtrack.exceptions import error_body
+from claimtrack.deadline import DeadlineExceeded, time_budget
+from claimtrack.exceptions import error_body, time_budget_response
 from claimtrack.logging import request_id_var
 
 logger = logging.getLogger("claimtrack.request")
@@ -36,7 +38,8 @@ def too_large_response(limit: int) -> JsonResponse:
 
 class RequestLogMiddleware:
     """Gives each request an id (echoed in `X-Request-ID`), logs one JSON line when it is
-    answered, and refuses bodies above DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before reading them.
+    answered, refuses bodies above DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before reading them, and
+    gives the request its time budget (claimtrack.deadline): 503 when the work runs past it.
 
     It comes first in MIDDLEWARE so that the line and the header cover every response,
     including redirects and errors produced by the middleware below it.
@@ -51,7 +54,8 @@ class RequestLogMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
-            response = self._refuse_large_body(request) or self.get_response(request)
+            with time_budget(settings.CLAIMTRACK_REQUEST_BUDGET_SECONDS):
+                response = self._refuse_large_body(request) or self.get_response(request)
             response["X-Request-ID"] = request_id
             self._log(request, response.status_code, started)
             return response
@@ -74,6 +78,10 @@ class RequestLogMiddleware:
         # Django's own reads (request.body, request.POST) raise this; answer 413, not 400.
         if isinstance(exception, RequestDataTooBig):
             return too_large_response(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        # API views answer it themselves (claimtrack.exceptions); this is for the admin.
+        if isinstance(exception, DeadlineExceeded):
+            logger.warning("request stopped: its time budget was used up")
+            return time_budget_response()
         return None
 
     @staticmethod

@@ -439,3 +439,14 @@ elif env_bool("CLAIMTRACK_DATABASE_CACHE", default=False):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # --- end production & scale-out (issue 8) ---
+
+# --- bounded work and fetching (issue 11) ---
+# docs/security.md ("Bounded work", "Fetching articles") explains each variable.
+
+# Seconds of work a request may do before it is stopped with 503 and rolled back (0: no limit).
+# Below gunicorn's timeout (GUNICORN_TIMEOUT, 30 s), which with gthread workers is a heartbeat.
+CLAIMTRACK_REQUEST_BUDGET_SECONDS = env_int("CLAIMTRACK_REQUEST_BUDGET_SECONDS", 20)
+# Hosts, addresses or networks (CIDR) that fetching articles may reach although they are private,
+# loopback or otherwise not public, e.g. an intranet archive: "archive.lan,10.20.0.0/16".
+CLAIMTRACK_FETCH_ALLOWED_HOSTS = env_list("CLAIMTRACK_FETCH_ALLOWED_HOSTS")
+# --- end bounded work and fetching (issue 11) ---
