@@ -478,31 +478,40 @@ def suggestion_add_url(suggestion: dict) -> str:
     return f"{reverse('admin:claims_claim_add')}?{urlencode(params)}"
 
 
+def _unique_actor_mentions(mentions: list[dict]) -> list[dict]:
+    return list({m["actor_id"]: m for m in mentions if m["kind"] == "actor"}.values())
+
+
 def source_claims_context(source: Source) -> dict:
     """What the source page shows beside the stock form: cited quotes, mentions, suggestions."""
     # Imported here: the suggestions module is the sources issue's (it may load rules lazily).
-    from claims.suggestions import suggest_claims
-    from sources.mentions import find_mentions
+    from claims.suggestions import source_mentions, source_suggestions
 
     citations = list(
         Citation.objects.filter(source=source).select_related("claim").order_by("start", "id")
     )
-    actors = list(Actor.objects.only("id", "name", "aliases"))
-    names = {actor.pk: actor.name for actor in actors}
-    mentions = find_mentions(source.text or "", actors)
+    mentions = source_mentions(source)
     countries_named: dict[str, list] = {}
     actors_named: dict[int, list] = {}
-    for mention in mentions:
-        if mention["kind"] == "country":
-            countries_named.setdefault(mention["code"], []).append(mention)
+    names: dict[int, str] = {}
+    for mention in mentions.items:
+        if mention.kind == "country":
+            countries_named.setdefault(mention.key, []).append(mention)
         else:
-            actors_named.setdefault(mention["actor_id"], []).append(mention)
-    suggestions = suggest_claims(source, actors)
-    for suggestion in suggestions:
-        suggestion["add_url"] = suggestion_add_url(suggestion)
-        suggestion["participant_names"] = [
-            names.get(pk, f"#{pk}") for pk in suggestion["participants"]
-        ]
+            actors_named.setdefault(mention.key, []).append(mention)
+            names[mention.key] = mention.name
+    found = source_suggestions(source)
+    # Copies: the cached suggestions are shared with the API and must not change.
+    suggestions = [
+        {
+            **suggestion,
+            "add_url": suggestion_add_url(suggestion),
+            "participant_names": [
+                m["name"] for m in _unique_actor_mentions(suggestion["mentions"])
+            ],
+        }
+        for suggestion in found.items
+    ]
     return {
         "highlighted_text": highlighted_text(source.text or "", citations),
         "source_citations": citations,
@@ -519,4 +528,6 @@ def source_claims_context(source: Source) -> dict:
             key=lambda row: -row[2],
         ),
         "suggestions": suggestions,
+        "mentions_truncated": mentions.truncated,
+        "suggestions_truncated": found.truncated,
     }

@@ -7,19 +7,34 @@ How a suggestion comes about:
 1. The text is split into sentences (at ., ! or ? followed by a space, except after
    abbreviations such as "U.S." or "Dr."; and at every line break).
 2. Headings and captions (lines without closing punctuation) are skipped, and so are sentences
-   that name no country and no known actor: a claim is about someone.
+   longer than a claim's statement may be (STATEMENT_MAX_LENGTH: a table or a list run
+   together, not a sentence a claim is made of).
 3. Every rule in RULES is tried on every sentence; one suggestion per sentence and claim kind,
-   from the first rule of that kind that fires.
+   from the first rule of that kind that fires. A sentence that names no country and no known
+   actor gives none: a claim is about someone.
+
+The cost is linear in the text: sentences are found in one pass, each is scanned once by the
+rules and, where a rule fired, once by the shared mention automaton; at most SUGGESTIONS_LIMIT
+suggestions are made. The API's answers (`source_mentions`, `source_suggestions`) are cached
+per process by the text's hash and the version of the actor table.
 """
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Count, Max, Subquery
+
 from claims.models import STATEMENT_MAX_LENGTH, Actor, ClaimKind, CountryRole, Stance
+from claimtrack.deadline import check_deadline
 from sources.anchoring import context_of
-from sources.mentions import find_mentions
-from sources.models import Source
+from sources.mentions import Found, MentionMatcher, ResultCache, SharedMatcher
+from sources.models import Source, text_digest
+
+# The most mentions /mentions/ lists for one text, and the most suggestions /suggestions/ makes;
+# beyond them the answer says it was cut (`truncated`). They bound a worker's memory.
+MENTIONS_LIMIT = 20_000
+SUGGESTIONS_LIMIT = 1_000
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,12 @@ _ABBREVIATIONS = frozenset(
     }
 )
 _END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+_CLOSERS = "\"'”’)]"
+_WORD_BEFORE = re.compile(r"([\w.]+)[.!?]?[\"'”’)\]]*$")
+_NEXT_CHARACTER = re.compile(r"\s*(\S?)")
+# How far back from a full stop the word before it is read: more than any abbreviation, and a
+# bound, so that a line of a million full stops is not read again at each of them.
+_LOOKBACK = 40
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -122,15 +143,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
         for end_mark in _END.finditer(text, line.start(), line.end()):
-            word = re.search(r"([\w.]+)[.!?]?[\"'”’)\]]*$", text[start : end_mark.end()])
+            at = end_mark.end()
+            word = _WORD_BEFORE.search(text, max(start, at - _LOOKBACK), at)
             previous = (word.group(1) if word else "").lower().rstrip(".")
-            following = text[end_mark.end() : line.end()].lstrip()[:1]
+            following = _NEXT_CHARACTER.match(text, at, line.end()).group(1)
             if previous in _ABBREVIATIONS or (len(previous) == 1 and previous.isalpha()):
                 continue  # "U.S. officials", "J. Smith"
             if following.islower() and len(previous) < 4:
                 continue  # "etc. and", "approx. five": a lower-case word after a short one
-            spans.append((start, end_mark.end()))
-            start = end_mark.end()
+            spans.append((start, at))
+            start = at
         spans.append((start, line.end()))
     trimmed = []
     for start, end in spans:
@@ -143,59 +165,53 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _is_heading_or_caption(sentence: str) -> bool:
-    return not re.search(r"[.!?][\"'”’)\]]*$", sentence)
-
-
-def _shortened(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return not sentence.rstrip(_CLOSERS).endswith((".", "!", "?"))
 
 
 def _unique(values: Iterable) -> list:
     return list(dict.fromkeys(values))
 
 
-def suggest_claims(source: Source, actors: Iterable[Actor] | None = None) -> list[dict]:
-    """Candidate claims in the source's text, in text order; see the module docstring.
-
-    Each suggestion:
-    {"statement", "kind", "countries": [{"code", "role"}], "participants": [actor ids],
-     "citation": {"source", "quote", "prefix", "suffix", "start", "end", "stance"},
-     "mentions": [as sources.mentions.find_mentions, for this sentence],
-     "rule": {"name", "description", "matched"}}
-    """
-    text = source.text or ""
-    if actors is None:
-        actors = Actor.objects.only("id", "name", "aliases")
-    mentions = find_mentions(text, list(actors))
-    suggestions = []
-    for start, end in split_sentences(text):
+def _suggestions(text: str, source_id: int, matcher: MentionMatcher, limit: int) -> Found:
+    suggestions: list[dict] = []
+    for number, (start, end) in enumerate(split_sentences(text)):
+        if not number % 256:
+            check_deadline()
+        if end - start > STATEMENT_MAX_LENGTH:
+            continue
         sentence = text[start:end]
         if _is_heading_or_caption(sentence):
             continue
-        here = [m for m in mentions if m["start"] >= start and m["end"] <= end]
-        if not here:
-            continue
-        kinds_done = set()
+        fired, kinds_done = [], set()
         for rule in RULES:
             if rule.kind in kinds_done:
                 continue
             match = rule.pattern.search(sentence)
-            if match is None:
-                continue
-            kinds_done.add(rule.kind)
-            prefix, suffix = context_of(text, start, end)
+            if match is not None:
+                kinds_done.add(rule.kind)
+                fired.append((rule, match))
+        if not fired:
+            continue
+        here = matcher.find(sentence, offset=start).items
+        if not here:
+            continue
+        mentions = [mention.as_dict(text) for mention in here]
+        prefix, suffix = context_of(text, start, end)
+        for rule, match in fired:
+            if len(suggestions) == limit:
+                return Found(suggestions, True)
             suggestions.append(
                 {
-                    "statement": _shortened(sentence, STATEMENT_MAX_LENGTH),
+                    "statement": sentence,
                     "kind": str(rule.kind),
                     # The roles (subject, object, territory…) are for the editor to decide.
                     "countries": [
                         {"code": code, "role": str(CountryRole.MENTIONED)}
-                        for code in _unique(m["code"] for m in here if m["kind"] == "country")
+                        for code in _unique(m.key for m in here if m.kind == "country")
                     ],
-                    "participants": _unique(m["actor_id"] for m in here if m["kind"] == "actor"),
+                    "participants": _unique(m.key for m in here if m.kind == "actor"),
                     "citation": {
-                        "source": source.pk,
+                        "source": source_id,
                         "quote": sentence,
                         "prefix": prefix,
                         "suffix": suffix,
@@ -203,7 +219,7 @@ def suggest_claims(source: Source, actors: Iterable[Actor] | None = None) -> lis
                         "end": end,
                         "stance": str(Stance.MENTIONS),
                     },
-                    "mentions": here,
+                    "mentions": mentions,
                     "rule": {
                         "name": rule.name,
                         "description": rule.description,
@@ -211,4 +227,73 @@ def suggest_claims(source: Source, actors: Iterable[Actor] | None = None) -> lis
                     },
                 }
             )
-    return suggestions
+    return Found(suggestions, False)
+
+
+def suggest_claims(
+    source: Source, actors: Iterable[Actor] | None = None, *, limit: int = SUGGESTIONS_LIMIT
+) -> Found:
+    """Candidate claims in the source's text, in text order (at most `limit`); see the module
+    docstring. `actors`: the known actors (default: the actor table, through the shared
+    automaton).
+
+    Each suggestion:
+    {"statement", "kind", "countries": [{"code", "role"}], "participants": [actor ids],
+     "citation": {"source", "quote", "prefix", "suffix", "start", "end", "stance"},
+     "mentions": [as sources.mentions.find_mentions, for this sentence],
+     "rule": {"name", "description", "matched"}}
+    """
+    matcher = mention_matcher() if actors is None else MentionMatcher(actors)
+    return _suggestions(source.text or "", source.pk, matcher, limit)
+
+
+# --- shared by requests: one automaton per actor-table version, results per text ------------
+
+_matcher = SharedMatcher()
+_results = ResultCache(max_entries=32)
+
+
+def actor_table_version() -> tuple:
+    """A value that changes whenever an actor is created, edited or deleted (one cheap query:
+    every such change adds a history row; bulk writes change the count or the largest id)."""
+    latest_change = Actor.history.order_by("-history_id").values("history_id")[:1]
+    row = Actor.objects.order_by().aggregate(
+        count=Count("id"),
+        newest=Max("id"),
+        # Max of a constant: the subquery is computed once, in the same statement.
+        change=Max(Subquery(latest_change)),
+    )
+    return row["count"], row["newest"], row["change"]
+
+
+def mention_matcher(version: tuple | None = None) -> MentionMatcher:
+    """The automaton for the actor table as it is (built at most once per version)."""
+    return _matcher.get(
+        version or actor_table_version(),
+        lambda: Actor.objects.only("id", "name", "aliases").iterator(chunk_size=2000),
+    )
+
+
+def source_mentions(source: Source) -> Found:
+    """The source's mentions (sources.mentions.Mention), at most MENTIONS_LIMIT; cached."""
+    text, version = source.text or "", actor_table_version()
+    return _results.get_or_compute(
+        ("mentions", text_digest(text), version),
+        lambda: mention_matcher(version).find(text, limit=MENTIONS_LIMIT),
+    )
+
+
+def source_suggestions(source: Source) -> Found:
+    """suggest_claims(source) for the actor table as it is; cached."""
+    text, version = source.text or "", actor_table_version()
+    return _results.get_or_compute(
+        ("suggestions", source.pk, text_digest(text), version),
+        lambda: _suggestions(text, source.pk, mention_matcher(version), SUGGESTIONS_LIMIT),
+    )
+
+
+def forget_cached_results() -> None:
+    """Drop the automaton and the cached results (tests: a rolled-back database may reuse ids,
+    and so versions)."""
+    _matcher.clear()
+    _results.clear()

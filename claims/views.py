@@ -34,12 +34,13 @@ from claims.serializers import (
     claim_representation,
     claim_representations,
 )
-from claims.suggestions import suggest_claims
+from claims.suggestions import source_mentions, source_suggestions
 from claims.workflow import annotate_consensus, claim_review, is_reviewer
 from claimtrack.api import ErrorsAsJSONMixin
 from claimtrack.concurrency import ConditionalMixin, if_none_match
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
-from sources.mentions import find_mentions
+from claimtrack.pagination import TextResultsPagination
+from sources.models import text_digest
 
 CSV_COLUMNS = [
     "id",
@@ -442,16 +443,47 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
 class SourceViewSet(sources.views.SourceViewSet):
     """Sources, with what claims know about them: mentions and suggested claims."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    mentions_pages = TextResultsPagination(page_size=500, max_page_size=2000)
+    suggestions_pages = TextResultsPagination(page_size=50, max_page_size=200)
+
+    @extend_schema(
+        parameters=mentions_pages.parameters(),
+        responses={200: mentions_pages.response_schema({"type": "object"})},
+    )
     @action(detail=True, pagination_class=None)
     def mentions(self, request, pk=None):
-        """The countries (ISO codes) and known actors the text names, with character offsets."""
+        """The countries (ISO codes) and known actors the text names, with character offsets, in
+        text order; paginated (`offset`, `page_size`), at most MENTIONS_LIMIT in all."""
         source = self.get_object()
-        return Response(find_mentions(source.text, Actor.objects.only("id", "name", "aliases")))
+        found = source_mentions(source)
+        text = source.text or ""
+        return Response(
+            self.mentions_pages.page(
+                request,
+                found.items,
+                truncated=found.truncated,
+                text_sha256=text_digest(text),
+                render=lambda mention: mention.as_dict(text),
+            )
+        )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=suggestions_pages.parameters(),
+        responses={200: suggestions_pages.response_schema({"type": "object"})},
+    )
     @action(detail=True, pagination_class=None)
     def suggestions(self, request, pk=None):
-        """Candidate claims found in the text by transparent rules; POST one to claims/ to
-        accept it (nothing is created here)."""
-        return Response(suggest_claims(self.get_object()))
+        """Candidate claims found in the text by transparent rules, in text order; POST one to
+        claims/ to accept it (nothing is created here). Paginated (`offset`, `page_size`), at
+        most SUGGESTIONS_LIMIT in all."""
+        source = self.get_object()
+        found = source_suggestions(source)
+        return Response(
+            self.suggestions_pages.page(
+                request,
+                found.items,
+                truncated=found.truncated,
+                text_sha256=text_digest(source.text or ""),
+                render=lambda suggestion: suggestion,
+            )
+        )

@@ -12,6 +12,8 @@ import json
 from urllib.parse import urlencode
 
 from django.db.models import F, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -38,6 +40,20 @@ def _decode(token: str) -> dict:
     return {"value": value, "pk": pk, "reverse": bool(payload["r"])}
 
 
+def page_size_of(request, param: str, default: int, maximum: int) -> int:
+    """The page size a request asks for in `param`: a whole number, clamped to 1..maximum."""
+    raw = request.query_params.get(param)
+    if raw in (None, ""):
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        raise serializers.ValidationError(
+            {param: f"Give a whole number from 1 to {maximum}."}
+        ) from None
+    return max(1, min(size, maximum))  # clamped, not refused
+
+
 def _after(field: str, value, pk: int, descending: bool, nulls_last: bool) -> Q:
     """Rows that come after (value, pk) in the order (field, pk), both `descending` or not."""
     beyond = "lt" if descending else "gt"
@@ -58,16 +74,7 @@ class KeysetPagination(BasePagination):
     ordering_param = "ordering"
 
     def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            raise serializers.ValidationError(
-                {self.page_size_query_param: f"Give a whole number from 1 to {self.max_page_size}."}
-            ) from None
-        return max(1, min(size, self.max_page_size))  # clamped, not refused
+        return page_size_of(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     def get_ordering(self, request, view) -> tuple[str, bool]:
         allowed = getattr(view, "ordering_fields", ["id"])
@@ -203,3 +210,85 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "string"},
             },
         ]
+
+
+class TextResultsPagination:
+    """Pages of a list computed from a source's text (its mentions, its suggested claims).
+
+    `?offset=` is the position in the whole list (0 first), `?page_size=` the page's length. The
+    answer gives `count` (the whole list), `truncated` (true when the list stopped at its cap and
+    the text holds more), `text_sha256` (the text the list was computed from: a client paging
+    through sees whether it changed) and the `next` and `previous` links.
+    """
+
+    offset_query_param = "offset"
+    page_size_query_param = "page_size"
+
+    def __init__(self, *, page_size: int, max_page_size: int):
+        self.page_size = page_size
+        self.max_page_size = max_page_size
+
+    def _offset(self, request) -> int:
+        raw = request.query_params.get(self.offset_query_param)
+        if raw in (None, ""):
+            return 0
+        try:
+            offset = int(raw)
+        except ValueError:
+            offset = -1
+        if not 0 <= offset <= MAX_ID:
+            raise serializers.ValidationError(
+                {self.offset_query_param: "Give a whole number from 0 (the first item) on."}
+            )
+        return offset
+
+    def _link(self, request, offset: int) -> str:
+        params = request.query_params.copy()
+        params[self.offset_query_param] = str(offset)
+        return request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
+
+    def page(self, request, items: list, *, truncated: bool, text_sha256: str, render) -> dict:
+        """The body for the requested page of `items`; `render` turns one item into JSON."""
+        size = page_size_of(request, self.page_size_query_param, self.page_size, self.max_page_size)
+        offset = self._offset(request)
+        count = len(items)
+        return {
+            "count": count,
+            "truncated": truncated,
+            "text_sha256": text_sha256,
+            "next": self._link(request, offset + size) if offset + size < count else None,
+            "previous": self._link(request, max(0, offset - size)) if offset and count else None,
+            "results": [render(item) for item in items[offset : offset + size]],
+        }
+
+    def parameters(self) -> list[OpenApiParameter]:
+        """The query parameters, for the OpenAPI schema."""
+        return [
+            OpenApiParameter(
+                self.offset_query_param,
+                OpenApiTypes.INT,
+                description="Position of the page's first item in the whole list (0: first).",
+            ),
+            OpenApiParameter(
+                self.page_size_query_param,
+                OpenApiTypes.INT,
+                description=f"Items per page, default {self.page_size}, at most "
+                f"{self.max_page_size} (larger values are clamped).",
+            ),
+        ]
+
+    def response_schema(self, item: dict) -> dict:
+        """The answer's schema, for the OpenAPI schema."""
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "truncated", "text_sha256", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer"},
+                "truncated": {"type": "boolean"},
+                "text_sha256": {"type": "string"},
+                "next": link,
+                "previous": link,
+                "results": {"type": "array", "items": item},
+            },
+        }

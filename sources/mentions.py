@@ -12,16 +12,28 @@ Matching rules, chosen so that a mention is a mention:
 - PHRASES_THAT_ARE_NOT_COUNTRIES ("Latin America", "New Mexico") are skipped.
 
 Actors are matched by name and aliases under the same rules.
+
+Cost: one Aho-Corasick automaton (pyahocorasick) holds every country phrase and every actor
+name and alias; one pass over the text finds them all, in time linear in the text (plus the
+matches). The automaton is built once per version of the actor table and shared by the threads
+of a process (SharedMatcher); results are cached by the text's hash (ResultCache).
 """
 
+import heapq
 import re
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
+import ahocorasick
 from django.utils import translation
 from django_countries import countries
 from django_countries.data import COUNTRIES
+
+from claimtrack.deadline import check_deadline
 
 # Short forms, demonyms and set phrases, by ISO 3166-1 alpha-2 code. "English" (England is not
 # an ISO country) and "Arab"/"Arabic" (many countries) are left out on purpose.
@@ -158,6 +170,35 @@ class _Target:
     name: str
 
 
+class Mention(NamedTuple):
+    """A country or an actor named at text[start:end]."""
+
+    kind: str  # "country" or "actor"
+    key: str | int  # the ISO 3166-1 alpha-2 code, or the actor's id
+    name: str
+    start: int
+    end: int
+
+    def as_dict(self, text: str) -> dict:
+        """The API's form (see find_mentions); `text` is the text the offsets point into."""
+        id_field = "code" if self.kind == "country" else "actor_id"
+        return {
+            "kind": self.kind,
+            id_field: self.key,
+            "name": self.name,
+            "start": self.start,
+            "end": self.end,
+            "surface": text[self.start : self.end],
+        }
+
+
+class Found(NamedTuple):
+    """What was found, in text order, and whether the list stopped at its cap."""
+
+    items: list
+    truncated: bool
+
+
 def _forms(phrase: str) -> set[str]:
     """The phrase as written and in capitals (headlines), when it has lower-case letters."""
     forms = {phrase}
@@ -166,45 +207,8 @@ def _forms(phrase: str) -> set[str]:
     return forms
 
 
-def _trie_pattern(phrases: Iterable[str]) -> str:
-    """One regex alternation for many literal phrases, shared prefixes merged (fast to scan).
-
-    Longer continuations come first so that the longest phrase at a position wins.
-    """
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        alternation = "(?:" + "|".join(branches) + ")"
-        # A phrase that ends here may also go on: the greedy "?" tries the longer one first.
-        return f"{alternation}?" if "" in node else alternation
-
-    return build(trie)
-
-
-class _Matcher:
-    """Finds whole-word occurrences of many phrases in one pass."""
-
-    def __init__(self, targets: dict[str, list[_Target]]):
-        self.targets = targets
-        body = _trie_pattern(targets) if targets else "(?!)"
-        self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
-
-    def find(self, text: str):
-        for match in self.pattern.finditer(text):
-            for target in self.targets[match.group(0)]:
-                yield target, match
-
-
 @lru_cache(maxsize=1)
-def _country_matcher() -> _Matcher:
+def _country_phrases() -> dict[str, list[_Target]]:
     # rank 0: the common name and the aliases; rank 1: official and former names cut at a
     # parenthesis or comma. A cut name never takes a phrase from a country that owns it at
     # rank 0 ("Congo" is the Republic of the Congo, not "Congo (the Democratic Republic of the)").
@@ -231,26 +235,116 @@ def _country_matcher() -> _Matcher:
                 cut = re.split(r"\s*[(,\[]", str(variant))[0]
                 if cut:
                     add(cut, target, 1)
-    targets = {phrase: bucket for phrase, (_, bucket) in ranked.items()}
+    phrases = {phrase: bucket for phrase, (_, bucket) in ranked.items()}
     for phrase in PHRASES_THAT_ARE_NOT_COUNTRIES:
         for form in _forms(phrase):
-            targets[form] = [_Target("none", None, phrase)]
-    return _Matcher(targets)
+            phrases[form] = [_Target("none", None, phrase)]
+    return phrases
 
 
-def _actor_matcher(actors: Iterable) -> _Matcher:
-    targets: dict[str, list[_Target]] = {}
-    for actor in actors:
-        target = _Target("actor", actor.pk, actor.name)
-        names = [actor.name, *(actor.aliases or [])]
-        for phrase in names:
-            if not isinstance(phrase, str) or not phrase.strip():
+def _is_word_char(char: str) -> bool:
+    # What the regex \w matches in a str pattern.
+    return char.isalnum() or char == "_"
+
+
+# Countries and actors are chosen apart: an actor named "Kingdom of Morocco Ministry" does not
+# hide the country in its name, and a country does not hide an actor.
+_COUNTRIES, _ACTORS = 0, 1
+# How many raw matches pass between two looks at the request's deadline.
+_DEADLINE_EVERY = 4096
+
+
+class MentionMatcher:
+    """Finds whole-word occurrences of every country phrase and of the given actors' names and
+    aliases in one pass (one Aho-Corasick automaton); build once, use from any thread."""
+
+    def __init__(self, actors: Iterable = ()):
+        phrases: dict[str, tuple[list[_Target], list[_Target]]] = {
+            phrase: (list(targets), []) for phrase, targets in _country_phrases().items()
+        }
+        for actor in actors:
+            target = _Target("actor", actor.pk, actor.name)
+            for phrase in [actor.name, *(actor.aliases or [])]:
+                if not isinstance(phrase, str) or not phrase.strip():
+                    continue
+                for form in _forms(phrase.strip()):
+                    bucket = phrases.setdefault(form, ([], []))[_ACTORS]
+                    if target not in bucket:
+                        bucket.append(target)
+        self.automaton = ahocorasick.Automaton()
+        for phrase, (country_targets, actor_targets) in phrases.items():
+            self.automaton.add_word(
+                phrase, (len(phrase), (tuple(country_targets), tuple(actor_targets)))
+            )
+        self.automaton.make_automaton()
+        self.longest = max(map(len, phrases), default=0)
+
+    def find(self, text: str, *, offset: int = 0, limit: int | None = None) -> Found:
+        """The mentions in `text` in text order (offsets shifted by `offset`), at most `limit`.
+
+        At each position the longest phrase that is a whole word wins, as a left-to-right scan
+        would choose it: a phrase inside a longer one that was chosen is not a mention.
+        """
+        found: list[Mention] = []
+        if not text:
+            return Found(found, False)
+        size = len(text)
+        # Candidates by start, the longest per kind; a start is decided once no phrase that
+        # starts there (or before) can still end further on.
+        pending: dict[int, list] = {}
+        starts: list[int] = []
+        taken_until = [0, 0]  # per kind: where the last chosen phrase ended
+
+        def decide(before: int) -> bool:
+            while starts and starts[0] < before:
+                start = heapq.heappop(starts)
+                chosen = []
+                for kind, candidate in enumerate(pending.pop(start)):
+                    if candidate is not None and start >= taken_until[kind]:
+                        taken_until[kind] = candidate[0]
+                        chosen.extend(
+                            (-candidate[0], t.kind, i, t)
+                            for i, t in enumerate(candidate[1])
+                            if t.kind != "none"
+                        )
+                for minus_end, _, _, target in sorted(chosen):
+                    found.append(
+                        Mention(
+                            target.kind,
+                            target.key,
+                            target.name,
+                            offset + start,
+                            offset - minus_end,
+                        )
+                    )
+                if limit is not None and len(found) > limit:
+                    return False
+            return True
+
+        going = True
+        for count, (last, (length, targets)) in enumerate(self.automaton.iter(text)):
+            if not count % _DEADLINE_EVERY:
+                check_deadline()
+            start, end = last - length + 1, last + 1
+            if (start and _is_word_char(text[start - 1])) or (
+                end < size and _is_word_char(text[end])
+            ):
                 continue
-            for form in _forms(phrase.strip()):
-                bucket = targets.setdefault(form, [])
-                if target not in bucket:
-                    bucket.append(target)
-    return _Matcher(targets)
+            if start not in pending:
+                pending[start] = [None, None]
+                heapq.heappush(starts, start)
+            for kind in (_COUNTRIES, _ACTORS):
+                if targets[kind]:
+                    # Matches arrive by end position: a later one for this start is longer.
+                    pending[start][kind] = (end, targets[kind])
+            if not decide(end - self.longest):
+                going = False
+                break
+        if going:
+            decide(size + 1)
+        if limit is not None and len(found) > limit:
+            return Found(found[:limit], True)
+        return Found(found, False)
 
 
 def find_mentions(text: str, actors: Iterable = ()) -> list[dict]:
@@ -262,31 +356,55 @@ def find_mentions(text: str, actors: Iterable = ()) -> list[dict]:
     {"kind": "actor", "actor_id": 7, "name": "Avril Haines", "start", "end", "surface"},
     where text[start:end] == surface.
     """
-    if not text:
-        return []
-    mentions = []
-    for target, match in _country_matcher().find(text):
-        if target.kind == "country":
-            mentions.append(
-                {
-                    "kind": "country",
-                    "code": target.key,
-                    "name": target.name,
-                    "start": match.start(),
-                    "end": match.end(),
-                    "surface": match.group(0),
-                }
-            )
-    for target, match in _actor_matcher(actors).find(text):
-        mentions.append(
-            {
-                "kind": "actor",
-                "actor_id": target.key,
-                "name": target.name,
-                "start": match.start(),
-                "end": match.end(),
-                "surface": match.group(0),
-            }
-        )
-    mentions.sort(key=lambda m: (m["start"], -m["end"], m["kind"]))
-    return mentions
+    return [m.as_dict(text) for m in MentionMatcher(actors).find(text or "").items]
+
+
+class SharedMatcher:
+    """The MentionMatcher of the current version of the actor table, built once per version
+    and shared by the threads of a process (a worker never rebuilds it per request)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._current: tuple[Hashable, MentionMatcher] | None = None
+
+    def get(self, version: Hashable, load_actors: Callable[[], Iterable]) -> MentionMatcher:
+        current = self._current
+        if current is not None and current[0] == version:
+            return current[1]
+        with self._lock:  # one thread builds; the others wait for it instead of building too
+            current = self._current
+            if current is None or current[0] != version:
+                current = (version, MentionMatcher(load_actors()))
+                self._current = current
+        return current[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._current = None
+
+
+class ResultCache:
+    """The last `max_entries` results computed from texts, least recently used out first; keys
+    hold the text's hash and whatever else the result depends on. Shared by a process's threads."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        # Computed outside the lock: a slow text does not hold up the other threads.
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

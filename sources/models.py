@@ -16,6 +16,11 @@ from sources.validators import (
 )
 
 
+def text_digest(text: str) -> str:
+    """The SHA-256 of a text (UTF-8) in hex: how a source's text is identified."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class PublisherKind(models.TextChoices):
     NEWS_OUTLET = "news_outlet", "News outlet"
     WIRE_AGENCY = "wire_agency", "Wire agency"
@@ -130,7 +135,7 @@ class Source(models.Model):
 
     def save(self, *args, **kwargs):
         self.canonical_url = canonicalize_url(self.url)
-        digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.text else ""
+        digest = text_digest(self.text) if self.text else ""
         self._text_changed = digest != self.text_sha256
         self.text_sha256 = digest
         super().save(*args, **kwargs)

@@ -72,8 +72,12 @@ def admin_client(client, superuser):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Throttle counters live in the cache; each test starts with none."""
+    """Throttle counters live in the cache; each test starts with none. So do the per-process
+    caches of mentions and suggestions: a rolled-back test database reuses ids."""
+    from claims.suggestions import forget_cached_results
+
     cache.clear()
+    forget_cached_results()
     yield
     cache.clear()
 

@@ -99,7 +99,7 @@ def test_reanchor_returns_one_result_per_citation(editor_client):
 def test_mentions_of_the_seed_article_slice_back_to_the_text(api_client):
     source = SourceFactory(text=SEED)
     ActorFactory(name="Abdellatif Hammouchi", aliases=["Hammouchi"])
-    mentions = api_client.get(f"/api/v1/sources/{source.pk}/mentions/").json()
+    mentions = api_client.get(f"/api/v1/sources/{source.pk}/mentions/").json()["results"]
     codes = {m["code"] for m in mentions if m["kind"] == "country"}
     assert {"MA", "US", "EH", "IL", "DE", "GB", "AE", "ES", "DZ", "IR"} <= codes
     assert all(SEED[m["start"] : m["end"]] == m["surface"] for m in mentions)
@@ -108,7 +108,7 @@ def test_mentions_of_the_seed_article_slice_back_to_the_text(api_client):
 
 def test_suggestions_propose_the_key_sentences_of_the_seed_article(api_client):
     source = SourceFactory(text=SEED)
-    suggestions = api_client.get(f"/api/v1/sources/{source.pk}/suggestions/").json()
+    suggestions = api_client.get(f"/api/v1/sources/{source.pk}/suggestions/").json()["results"]
     quotes = " | ".join(s["citation"]["quote"] for s in suggestions)
     assert "recognized Morocco’s sovereignty over Western Sahara" in quotes
     assert "Avril Haines" in quotes and "William Burns" in quotes and "Christopher Asher" in quotes

@@ -26,7 +26,7 @@ def _find(suggestions, kind, words):
 def test_the_seed_article_yields_the_recognition_sentence(officials):
     source = SourceFactory(text=SEED)
 
-    found = _find(suggest_claims(source), "recognition", "Donald Trump recognized")
+    found = _find(suggest_claims(source).items, "recognition", "Donald Trump recognized")
 
     assert found["statement"] == (
         "This ongoing close cooperation saw an important turning point when the US administration"
@@ -41,7 +41,7 @@ def test_the_seed_article_yields_the_recognition_sentence(officials):
 def test_the_seed_article_yields_the_working_sessions_with_the_three_officials(officials):
     source = SourceFactory(text=SEED)
 
-    found = _find(suggest_claims(source), "meeting", "Hammouchi held working sessions")
+    found = _find(suggest_claims(source).items, "meeting", "Hammouchi held working sessions")
 
     named = {"Avril Haines", "William Burns", "Christopher Asher", "Abdellatif Hammouchi"}
     assert set(found["participants"]) == {officials[name].pk for name in named}
@@ -57,7 +57,7 @@ def test_the_seed_article_yields_the_working_sessions_with_the_three_officials(o
 def test_the_seed_article_yields_the_autonomy_plan_sentence_with_its_four_countries():
     source = SourceFactory(text=SEED)
 
-    found = _find(suggest_claims(source, actors=[]), "agreement", "Germany, UK, UAE and Spain")
+    found = _find(suggest_claims(source, actors=[]).items, "agreement", "Germany, UK, UAE and Spain")
 
     codes = [c["code"] for c in found["countries"]]
     assert {"DE", "GB", "AE", "ES"} <= set(codes)
@@ -68,7 +68,7 @@ def test_the_seed_article_yields_the_autonomy_plan_sentence_with_its_four_countr
 @pytest.mark.django_db
 def test_each_suggestion_carries_a_quote_anchored_in_the_text_that_a_citation_accepts():
     source = SourceFactory(text=SEED)
-    suggestions = suggest_claims(source, actors=[])
+    suggestions = suggest_claims(source, actors=[]).items
     assert len(suggestions) >= 5
 
     for suggestion in suggestions:
@@ -95,7 +95,7 @@ def test_captions_and_sentences_naming_nobody_are_not_suggested():
         "Spain and Morocco held talks in Rabat."
     )
 
-    statements = [s["statement"] for s in suggest_claims(source, actors=[])]
+    statements = [s["statement"] for s in suggest_claims(source, actors=[]).items]
 
     assert statements == ["Spain and Morocco held talks in Rabat."]
 
