@@ -24,6 +24,10 @@ from sources.validators import (
 )
 
 STATEMENT_MAX_LENGTH = 2000
+# Every name and alias of every actor is searched for in every text (sources.mentions): these
+# caps keep that automaton, and so the cost of a text's mentions, bounded.
+ACTOR_MAX_ALIASES = 25
+ACTOR_ALIAS_MAX_LENGTH = 100
 # English stemming: "sovereignty" finds "sovereign"; names pass through unchanged.
 SEARCH_CONFIG = "english"
 
@@ -94,6 +98,17 @@ class Actor(models.Model):
             isinstance(alias, str) and alias.strip() for alias in self.aliases
         ):
             raise ValidationError({"aliases": "Give a list of non-empty names."})
+        if len(self.aliases) > ACTOR_MAX_ALIASES:
+            raise ValidationError(
+                {"aliases": f"Give at most {ACTOR_MAX_ALIASES} aliases ({len(self.aliases)} given)."}
+            )
+        if too_long := [alias for alias in self.aliases if len(alias) > ACTOR_ALIAS_MAX_LENGTH]:
+            raise ValidationError(
+                {
+                    "aliases": f"An alias may have at most {ACTOR_ALIAS_MAX_LENGTH} characters: "
+                    f"{too_long[0][:40]!r}… has {len(too_long[0])}."
+                }
+            )
 
 
 class EventKind(models.TextChoices):

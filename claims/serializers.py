@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import (
+    ACTOR_ALIAS_MAX_LENGTH,
+    ACTOR_MAX_ALIASES,
     Actor,
     Citation,
     Claim,
@@ -400,7 +402,9 @@ def _from_document(row: tuple, claim_url_prefix: str) -> dict:
 
 class ActorSerializer(CountryFieldMixin, StrictModelSerializer):
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=300), max_length=50, required=False
+        child=serializers.CharField(max_length=ACTOR_ALIAS_MAX_LENGTH),
+        max_length=ACTOR_MAX_ALIASES,
+        required=False,
     )
 
     class Meta:
