@@ -1,7 +1,7 @@
 """Turning a web page (or a plain text) into a Source: fetch, decode, extract, store.
 
-- `fetch(url)` downloads a page over HTTP(S) with a timeout, a size cap, a clear User-Agent,
-  following redirects; every failure is an IngestError with one readable line.
+- `sources.fetch.fetch_url(url)` downloads a page (safely: see that module); the command
+  `ingest_source` uses it with HTML_TYPES | TEXT_TYPES.
 - `extract_article(html, url)` keeps the article and drops the page around it (menus, cookie
   banners, comment forms, related links) with trafilatura; htmldate finds the publication date.
 - `ingest(url, html=... | text=...)` creates the Source for the URL's canonical form, or
@@ -12,11 +12,7 @@ The size cap is settings.CLAIMTRACK_MAX_INGEST_BYTES (default 5 MB).
 """
 
 import codecs
-import http.client
 import re
-import socket
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,10 +30,8 @@ from sources.models import Publisher, Source
 from sources.validators import validate_language_tag
 
 DEFAULT_MAX_INGEST_BYTES = 5 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 20
-USER_AGENT = "claimtrack/0.1 (+https://github.com/claimtrack/claimtrack)"
 
-# Content types fetch() accepts; anything else (PDF, images, archives) is refused.
+# Content types ingestion accepts from a server; anything else (PDF, images, archives) is refused.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
 
@@ -228,80 +222,6 @@ def extract_article(html: str, url: str = "") -> Extracted:
         url=page_url(html),
         site_name=(document.sitename or "").strip(),
     )
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A downloaded page: the URL it ended at after redirects, its bytes and content type."""
-
-    url: str
-    body: bytes
-    content_type: str
-    charset: str | None
-
-    @property
-    def is_text(self) -> bool:
-        return self.content_type in TEXT_TYPES
-
-
-class _HTTPOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects (up to 10), but only to http(s): never to file:// or ftp://."""
-
-    max_redirections = 10
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if not newurl.lower().startswith(("http://", "https://")):
-            raise IngestError("url", f"{req.full_url} redirects to {newurl}, which is not http(s).")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch(url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> Fetched:
-    """Download an HTML page or a text over HTTP(S); IngestError (field "url") on any failure."""
-    try:
-        canonicalize_url(url)  # rejects anything but an http(s) URL with a host
-    except ValueError as error:
-        raise IngestError("url", str(error)) from None
-    cap = max_ingest_bytes()
-    request = urllib.request.Request(
-        url,
-        headers={
-            "User-Agent": getattr(settings, "CLAIMTRACK_USER_AGENT", USER_AGENT),
-            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
-        },
-    )
-    opener = urllib.request.build_opener(_HTTPOnlyRedirects)
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            content_type = response.headers.get_content_type()
-            if content_type not in HTML_TYPES | TEXT_TYPES:
-                raise IngestError("url", f"{url} is {content_type}, not a web page or a text.")
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise _too_large("page", int(declared))
-            # Read one byte past the cap: a server may send more than it declared, or no length.
-            body = response.read(cap + 1)
-            if len(body) > cap:
-                raise _too_large("page")
-            return Fetched(
-                url=response.geturl(),
-                body=body,
-                content_type=content_type,
-                charset=response.headers.get_content_charset(),
-            )
-    except urllib.error.HTTPError as error:
-        message = f"{url}: the server answered {error.code} {error.reason}."
-        raise IngestError("url", message) from None
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise IngestError("url", f"{url}: no answer within {timeout:g} seconds.") from None
-        detail = getattr(reason, "strerror", None) or str(reason)
-        raise IngestError("url", f"{url}: could not connect ({detail}).") from None
-    except TimeoutError:
-        raise IngestError("url", f"{url}: no answer within {timeout:g} seconds.") from None
-    except (OSError, ValueError, http.client.HTTPException) as error:
-        # A connection reset, a malformed response, a URL that urllib rejects late.
-        raise IngestError("url", f"{url}: the download failed ({error}).") from None
 
 
 def _fill(source: Source, url: str, extracted: Extracted, publisher: Publisher | None) -> None:

@@ -1,4 +1,3 @@
-import http.server
 import socket
 import threading
 from datetime import UTC, datetime
@@ -12,7 +11,6 @@ from sources.ingest import (
     IngestTooLarge,
     decode_body,
     extract_article,
-    fetch,
     ingest,
 )
 from sources.models import Publisher, Source
@@ -176,47 +174,7 @@ def test_a_declared_encoding_is_honoured():
     assert decode_body("abc".encode("utf-16"), field="text") == "abc"
 
 
-# --- fetching and the ingest_source command, against a local server --------------------------
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        routes = {
-            "/article": (200, "text/html; charset=utf-8", SEED_HTML.encode("utf-8")),
-            "/plain": (200, "text/plain; charset=utf-8", b"A plain statement from Rabat."),
-            "/report.pdf": (200, "application/pdf", b"%PDF-1.7 ..."),
-            "/huge": (200, "text/html", b"<p>" + b"a" * 5000 + b"</p>"),
-        }
-        if self.path == "/old-address":
-            self.send_response(301)
-            self.send_header("Location", "/article")
-            self.end_headers()
-            return
-        if self.path == "/to-file":
-            self.send_response(302)
-            self.send_header("Location", "ftp://127.0.0.1/etc/passwd")
-            self.end_headers()
-            return
-        status, content_type, body = routes.get(self.path, (404, "text/html", b"Not here"))
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        if self.path != "/huge":  # no length: the cap must hold while reading
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+# --- the ingest_source command, against a local server (tests/sources/conftest.py) ----------
 
 
 @pytest.fixture
@@ -226,25 +184,9 @@ def closed_port():
         return probe.getsockname()[1]
 
 
-def test_fetch_follows_redirects_and_says_who_it_is(server):
-    fetched = fetch(server + "/old-address")
-    assert fetched.url == server + "/article"
-    assert fetched.content_type == "text/html"
-    assert b"Hammouchi" in fetched.body
-
-
-def test_fetch_follows_redirects_only_to_web_addresses(server):
-    with pytest.raises(IngestError, match="not http"):
-        fetch(server + "/to-file")
-
-
-def test_fetch_refuses_binary_content(server):
-    with pytest.raises(IngestError, match="application/pdf"):
-        fetch(server + "/report.pdf")
-
-
 @pytest.mark.django_db
-def test_the_command_ingests_a_url_after_a_redirect(server, capsys):
+def test_the_command_ingests_a_url_after_a_redirect(local_server, allow_local, capsys):
+    server = local_server.url
     call_command("ingest_source", server + "/old-address")
 
     out = capsys.readouterr().out
@@ -256,8 +198,9 @@ def test_the_command_ingests_a_url_after_a_redirect(server, capsys):
 
 @pytest.mark.django_db
 def test_the_command_reports_each_failure_in_one_line_and_exits_non_zero(
-    server, closed_port, settings, capsys
+    local_server, allow_local, closed_port, settings, capsys
 ):
+    server = local_server.url
     settings.CLAIMTRACK_MAX_INGEST_BYTES = 1000
     inputs = [
         server + "/plain",

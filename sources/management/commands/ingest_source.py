@@ -5,11 +5,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sources.fetch import DEFAULT_TIMEOUT_SECONDS, FetchError, fetch_url
 from sources.ingest import (
-    FETCH_TIMEOUT_SECONDS,
+    HTML_TYPES,
+    TEXT_TYPES,
     IngestError,
     decode_body,
-    fetch,
     ingest,
     max_ingest_bytes,
     page_url,
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         "Ingest articles: each input is an http(s) URL (downloaded) or a local file (a saved "
         "HTML page, or a .txt file read as plain text). A saved page is stored under the URL it "
         "names in <link rel=canonical> or og:url; --url gives it when it names none, and is "
-        "required for a text file. Prints one line per input; exits non-zero if any failed."
+        "required for a text file. URLs are fetched only from public internet addresses (see "
+        "CLAIMTRACK_FETCH_ALLOWED_HOSTS). Prints one line per input; exits non-zero if any failed."
     )
 
     def add_arguments(self, parser):
@@ -38,18 +40,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout",
             type=float,
-            default=FETCH_TIMEOUT_SECONDS,
-            help=f"Seconds to wait for a server (default {FETCH_TIMEOUT_SECONDS}).",
+            default=DEFAULT_TIMEOUT_SECONDS,
+            help="Seconds one download may take in all, redirects included "
+            f"(default {DEFAULT_TIMEOUT_SECONDS}).",
         )
 
     def handle(self, *args, inputs, url, text, timeout, **options):
+        if not timeout > 0:
+            raise CommandError("--timeout is the seconds a download may take: more than 0.")
         if url and len(inputs) != 1:
             raise CommandError("--url names the URL of one file: give a single input with it.")
         failed = 0
         for given in inputs:
             try:
                 line = self._ingest_one(given, url=url, as_text=text, timeout=timeout)
-            except IngestError as error:
+            except (IngestError, FetchError) as error:
                 failed += 1
                 self.stderr.write(f"error: {given}: {error.message}")
             else:
@@ -61,12 +66,16 @@ class Command(BaseCommand):
         if _HTTP.match(given):
             if url:
                 raise IngestError("url", "--url is for local files; a URL input is its own URL.")
-            fetched = fetch(given, timeout=timeout)
-            body = decode_body(
-                fetched.body, charset=fetched.charset, field="text" if fetched.is_text else "html"
+            fetched = fetch_url(
+                given,
+                timeout=timeout,
+                max_bytes=max_ingest_bytes(),
+                content_types=HTML_TYPES | TEXT_TYPES,
             )
+            field = "text" if fetched.content_type in TEXT_TYPES else "html"
+            body = decode_body(fetched.body, charset=fetched.charset, field=field)
             # Redirects are followed: the article lives at the URL they ended at.
-            content = {"text": body} if fetched.is_text else {"html": body}
+            content = {field: body}
             source, created = ingest(fetched.url, **content)
         else:
             source, created = self._ingest_file(given, url=url, as_text=as_text)
