@@ -244,6 +244,16 @@ def _prefill(request, model) -> list[dict]:
     return []
 
 
+class ExactQuoteFields:
+    """Keeps a citation's quote, prefix and suffix as typed: a TextQuoteSelector's strings are
+    exact, and a prefix that ends in a space must keep it (Django's forms strip by default)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("quote", "prefix", "suffix"):
+            kwargs["strip"] = False
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 class PrefilledInline:
     """An inline of the claim form that the add view can pre-fill from GET parameters."""
 
@@ -280,7 +290,7 @@ def _anchoring_badge(citation: Citation) -> str:
     )
 
 
-class CitationInline(PrefilledInline, admin.StackedInline):
+class CitationInline(ExactQuoteFields, PrefilledInline, admin.StackedInline):
     model = Citation
     extra = 0
     autocomplete_fields = ["source"]
@@ -598,7 +608,7 @@ class EventAdmin(HistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(HistoryAdmin):
+class CitationAdmin(ExactQuoteFields, HistoryAdmin):
     list_display = ["__str__", "claim", "source", "stance", "anchoring"]
     list_filter = ["stance", "anchoring"]
     list_select_related = ["claim", "source"]

@@ -21,6 +21,7 @@ from claims.models import (
 )
 from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
 from claimtrack.api import MAX_ID, StrictModelSerializer
+from sources.anchoring import QUOTE_MAX_LENGTH
 
 
 class CountryCodeField(serializers.CharField):
@@ -472,7 +473,17 @@ class CitationSerializer(StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["start", "end", "anchoring", "anchor_score", "created_at", "updated_at"]
-        extra_kwargs = {"quote": {"max_length": 10_000}}
+        # A TextQuoteSelector's strings are exact: a prefix that ends in a space says so.
+        extra_kwargs = {
+            "quote": {"max_length": QUOTE_MAX_LENGTH, "trim_whitespace": False},
+            "prefix": {"trim_whitespace": False},
+            "suffix": {"trim_whitespace": False},
+        }
+
+    def validate_quote(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("The quote may not be blank.", code="blank")
+        return value
 
 
 class ReviewSerializer(StrictModelSerializer):

@@ -90,5 +90,8 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], pagination_class=None)
     def reanchor(self, request, pk=None):
         """Locate every citation's quote in the source's current text again; one result each."""
-        source = self.get_object()
-        return Response(ReanchorResultSerializer(source_reanchor(source=source), many=True).data)
+        # get_object() locks the source row (a POST), which needs a transaction: the text
+        # cannot change while its citations are re-anchored against it.
+        with transaction.atomic():
+            results = source_reanchor(source=self.get_object())
+        return Response(ReanchorResultSerializer(results, many=True).data)
