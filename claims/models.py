@@ -100,7 +100,10 @@ class Actor(models.Model):
             raise ValidationError({"aliases": "Give a list of non-empty names."})
         if len(self.aliases) > ACTOR_MAX_ALIASES:
             raise ValidationError(
-                {"aliases": f"Give at most {ACTOR_MAX_ALIASES} aliases ({len(self.aliases)} given)."}
+                {
+                    "aliases": f"Give at most {ACTOR_MAX_ALIASES} aliases "
+                    f"({len(self.aliases)} given)."
+                }
             )
         if too_long := [alias for alias in self.aliases if len(alias) > ACTOR_ALIAS_MAX_LENGTH]:
             raise ValidationError(

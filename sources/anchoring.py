@@ -266,8 +266,10 @@ def _refine(quote: str, text: str, start: int, end: int) -> tuple[float, int, in
 
     s, e = start, end
     for _ in range(2):
-        s = _best_position(max(0, s - reach), min(e - 1, s + reach), lambda ns: key((ns, e)))
-        e = _best_position(max(s + 1, e - reach), min(len(text), e + reach), lambda ne: key((s, ne)))
+        s = _best_position(max(0, s - reach), min(e - 1, s + reach), lambda ns, e=e: key((ns, e)))
+        e = _best_position(
+            max(s + 1, e - reach), min(len(text), e + reach), lambda ne, s=s: key((s, ne))
+        )
     # A span neither starts nor ends with the space between two words.
     while s < e and text[s] == " ":
         s += 1
@@ -352,7 +354,8 @@ def _fuzzy(text: str, quote: str, prefix: str, suffix: str) -> Anchor | None:
     if len(norm_text) * len(norm_quote) > FULL_SCAN_LIMIT:
         # Aligning the quote with the whole text would cost their lengths' product; the pieces
         # of it that occur unchanged say where to look instead.
-        windows = [_window_at(norm_quote, norm_text, s) for s in _seed_places(norm_quote, norm_text)]
+        places = _seed_places(norm_quote, norm_text)
+        windows = [_window_at(norm_quote, norm_text, place) for place in places]
     else:
         windows = [_fuzzy_window(norm_quote, norm_text)]
         if norm_prefix or norm_suffix:

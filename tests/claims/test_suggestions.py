@@ -57,7 +57,9 @@ def test_the_seed_article_yields_the_working_sessions_with_the_three_officials(o
 def test_the_seed_article_yields_the_autonomy_plan_sentence_with_its_four_countries():
     source = SourceFactory(text=SEED)
 
-    found = _find(suggest_claims(source, actors=[]).items, "agreement", "Germany, UK, UAE and Spain")
+    found = _find(
+        suggest_claims(source, actors=[]).items, "agreement", "Germany, UK, UAE and Spain"
+    )
 
     codes = [c["code"] for c in found["countries"]]
     assert {"DE", "GB", "AE", "ES"} <= set(codes)
