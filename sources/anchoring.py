@@ -387,6 +387,7 @@ def anchor_quote(text: str, quote: str, prefix: str = "", suffix: str = "") -> A
     if not quote or not quote.strip():
         return Anchor(Anchoring.ORPHANED, prefix=prefix, suffix=suffix)
     for matcher in (_exact, _normalised, _fuzzy):
+        check_deadline()
         found = matcher(text, quote, prefix, suffix)
         if found is not None:
             return found

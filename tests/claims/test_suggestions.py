@@ -109,3 +109,25 @@ def test_sentences_are_split_but_not_after_abbreviations():
         "Then they left!",
         "A new line",
     ]
+
+
+def test_a_line_of_many_abbreviations_is_read_once_and_split_where_sentences_end():
+    # Before issue 11 each full stop re-read the line from the sentence's start (quadratic).
+    text = "U.S. " * 20_000 + "officials met in Rabat. Then they left."
+    spans = split_sentences(text)
+    assert len(spans) == 2
+    assert text[spans[0][0] : spans[0][1]].endswith("U.S. officials met in Rabat.")
+    assert text[spans[1][0] : spans[1][1]] == "Then they left."
+
+
+@pytest.mark.django_db
+def test_a_sentence_longer_than_a_statement_is_not_suggested():
+    from claims.models import STATEMENT_MAX_LENGTH
+
+    long_sentence = "Spain and Morocco held talks in Rabat" + ", and talks" * 200 + "."
+    assert len(long_sentence) > STATEMENT_MAX_LENGTH
+    source = SourceFactory(text=long_sentence + "\nSpain and Morocco held talks in Rabat.")
+
+    statements = [s["statement"] for s in suggest_claims(source, actors=[]).items]
+
+    assert statements == ["Spain and Morocco held talks in Rabat."]

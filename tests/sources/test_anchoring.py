@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from sources.anchoring import FUZZY_THRESHOLD, Anchoring, anchor_quote, source_reanchor
+from sources.anchoring import (
+    FUZZY_THRESHOLD,
+    QUOTE_MAX_LENGTH,
+    Anchoring,
+    anchor_quote,
+    source_reanchor,
+)
 from tests.factories import CitationFactory, SourceFactory
 
 SEED = (Path(__file__).parents[2] / "claims" / "data" / "seed-article.txt").read_text("utf-8")
@@ -170,3 +176,65 @@ def test_reanchoring_on_demand_reports_every_citation_and_writes_only_changes():
     assert kept.history.count() == history_rows
     lost.refresh_from_db()
     assert lost.anchoring == results[1]["anchoring"]
+
+
+# --- issue 11: context by similarity; long quotes and long texts in bounded time ------------
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "in May; Madrid\u00a0",  # saved from a version with a no-break space before the quote
+        "May; Madrid",  # its last space lost (as the API's trimming used to lose it)
+    ],
+)
+def test_the_occurrence_whose_surroundings_are_most_like_the_context_wins(prefix):
+    text = "Rabat signed the deal in May; Madrid signed the deal in June."
+    # No character next to either occurrence equals the prefix's last one: the old rule (the
+    # longest exactly equal run) scored both 0 and took the first, Rabat's.
+    found = anchor_quote(text, "signed the deal", prefix=prefix)
+    assert found.start == text.index("Madrid signed") + len("Madrid ")
+
+
+def _article(size: int) -> str:
+    import random
+
+    rng = random.Random(11)
+    words = SEED.split()
+    return " ".join(rng.choice(words) for _ in range(size // 6))[:size]
+
+
+def test_a_long_near_match_quote_in_a_long_text_is_found_where_it_is():
+    text = _article(1_000_000)
+    at = 600_000
+    passage = text[at : at + 10_000]
+    # An edited article: words replaced here and there, a phrase inserted in the middle.
+    edited = passage.replace(" the ", " a ", 5)
+    edited = (edited[:5_000] + " and, officials said, " + edited[5_000:])[:10_000]
+
+    found = anchor_quote(text, edited, prefix=text[at - 32 : at], suffix="")
+
+    assert found.state == Anchoring.FUZZY and found.score >= 99
+    assert abs(found.start - at) <= 2 and abs(found.end - (at + 10_000)) <= 30
+
+
+def test_of_two_edited_copies_of_a_long_passage_the_context_picks_the_right_one():
+    text = _article(300_000)
+    passage = text[100_000:102_000]
+    text = text[:200_000] + " Later the report said: " + passage + text[200_000:]
+    second = 200_000 + len(" Later the report said: ")
+    edited = passage.replace(" ", "  ", 3)[:1_000] + " [sic] " + passage[1_000:]
+
+    found = anchor_quote(text, edited, prefix="Later the report said: ")
+
+    assert found.state == Anchoring.FUZZY
+    assert abs(found.start - second) <= 2
+
+
+def test_a_quote_longer_than_the_limit_is_found_verbatim_but_not_fuzzily():
+    text = _article(50_000)
+    quote = text[1_000:12_000]
+    assert len(quote) > QUOTE_MAX_LENGTH
+
+    assert anchor_quote(text, quote).state == Anchoring.EXACT
+    assert anchor_quote(text, quote.replace(" the ", " a ", 3)).state == Anchoring.ORPHANED
