@@ -260,8 +260,10 @@ def _style(p: str) -> str:
         "vector-effect:non-scaling-stroke;fill-rule:evenodd;stroke-linejoin:round}"
         f"#{p} .n{{fill:{NEUTRAL_FILL}}}"
         f"#{p} circle{{stroke-width:1px}}"
-        f"#{p} a:hover>*,#{p} a:focus>*{{stroke:{INK};stroke-width:2px}}"
-        f"#{p} a:focus{{outline:2px solid {INK};outline-offset:2px}}"
+        f"#{p} a:hover>*{{stroke:{INK};stroke-width:2px}}"
+        # The focused country is outlined itself: a box around France would reach from
+        # French Guiana to Reunion.
+        f"#{p} a:focus{{outline:none}}#{p} a:focus>*{{stroke:{INK};stroke-width:3px}}"
         f"#{p} text{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
         f"fill:{INK}}}"
         f"#{p} .t{{font-size:80px;font-weight:600}}#{p} .l{{font-size:56px}}"

@@ -47,8 +47,8 @@ WIDTH = 1000  # of the map, in the viewBox's units before SCALE
 SCALE = 4  # path data is in whole units of 1/SCALE: about a third of a pixel at 1366 px wide
 # Visvalingam-Whyatt: a point whose triangle is smaller than this (square units) goes.
 SIMPLIFY = 0.05
-# A country smaller than this (square units: about 5x5 px at 1366 px wide) gets a marker.
-MARKER_AREA = 16.0
+# A country smaller than this (square units: under 7x7 px at 1366 px wide) gets a marker.
+MARKER_AREA = 24.0
 MARKER_RADIUS = 3.0
 # Islands smaller than this (square units) are left out once simplified, unless they are all
 # a country has.
