@@ -141,3 +141,10 @@ def test_a_file_that_is_not_world_atlas_topojson_stops_the_build(tmp_path):
         call_command("build_world_map", str(path), output=str(tmp_path / "w.json"))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("build_world_map", str(tmp_path / "missing.json"))
+
+
+def test_an_output_that_cannot_be_written_stops_the_build_with_a_message(tmp_path):
+    path = tmp_path / "countries.json"
+    path.write_text(json.dumps(topology()))
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("build_world_map", str(path), output=str(tmp_path / "no" / "world.json"))

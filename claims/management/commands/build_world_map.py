@@ -158,7 +158,13 @@ class Command(BaseCommand):
             ],
         }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        # Written beside, then renamed: the map never reads a half-written file.
+        partial = Path(f"{output}.partial")
+        try:
+            partial.write_text(text + "\n", encoding="utf-8")
+            partial.replace(output)
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror or error}.") from None
         self.stdout.write(
             f"wrote {output}: {len(coded)} countries, {len(markers)} with a marker, "
             f"{len(text.encode()) // 1024} KB"
