@@ -66,6 +66,8 @@ class LegendEntry:
 
     def __post_init__(self):
         _check_fill(self.fill)
+        if not isinstance(self.count, int) or self.count < 0:
+            raise ValueError(f"count {self.count!r}: a number of countries, 0 or more")
 
 
 def palette(count: int) -> tuple[str, ...]:
@@ -140,8 +142,11 @@ def render_world_svg(
             items.append(f'<a href="{_text(region.href)}"{target}>{body}</a>')
     linked = any(region.href is not None for region in regions.values())
 
+    # Standalone, a natural size of 1000 px wide (an <img> needs one); inline, the page's CSS.
+    size = f'width="1000" height="{round(bottom * 1000 / width)}" ' if standalone else ""
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{p}" class="world-map" '
+        f"{size}"
         f'viewBox="0 0 {width} {bottom}" role="{"group" if linked else "img"}" '
         f'aria-labelledby="{p}-title" aria-describedby="{p}-desc">',
         f'<title id="{p}-title">{_text(title)}</title>',

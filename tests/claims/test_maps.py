@@ -243,6 +243,12 @@ def test_a_fill_that_is_not_a_colour_is_refused():
             LegendEntry(label="Recognises", fill=fill, count=1)
 
 
+def test_a_legend_count_must_be_a_number():
+    for count in [-1, "3<script>", 2.5, None]:
+        with pytest.raises(ValueError, match="count"):
+            LegendEntry(label="Recognises", fill=PALETTE[0], count=count)
+
+
 def test_a_country_the_map_cannot_draw_is_refused_by_name():
     regions = {"XX": Region(fill=PALETTE[0], label="?"), "GP": Region(fill=PALETTE[0], label="?")}
     with pytest.raises(ValueError, match="'GP', 'XX'"):
@@ -261,6 +267,7 @@ def test_a_standalone_map_carries_its_own_style_and_fetches_nothing():
     )
     root = parse(svg)
     assert root.find(f"{SVG}style") is not None
+    assert root.get("width") == "1000"  # a size of its own, for an <img>
     assert {a.get("target") for a in links(root).values()} == {"_top"}
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert texts == ["Western Sahara", "Recognises (1)", "claimtrack, as of 2021-01-01"]
