@@ -2,7 +2,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from knox.models import AuthToken
+
+from claimtrack.auth import token_create
 
 ROLES = ("editor", "reviewer")
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         user.set_unusable_password()  # API-only until someone sets a password
         user.save()
         user.groups.add(group)
-        instance, token = AuthToken.objects.create(user)
+        instance, token = token_create(user=user)
         self.stdout.write(f"Created {role} {username!r}. API token (shown once):")
         self.stdout.write(token)
         self.stdout.write(
