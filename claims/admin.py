@@ -25,6 +25,7 @@ from claims.models import (
     Stance,
 )
 from claims.workflow import Consensus, allowed_targets, annotate_consensus
+from claimtrack.api import parse_id
 from sources.admin import HistoryAdmin, SourceAdmin
 from sources.models import Publisher, Source
 
@@ -133,9 +134,9 @@ class EventFilter(admin.SimpleListFilter):
         # EXISTS, not a DISTINCT join: it stops at the first claim of each event.
         described = Exists(Claim.objects.filter(event=OuterRef("pk")))
         events = list(Event.objects.filter(described).order_by("-starts_on", "name")[: self.shown])
-        chosen = self.value()
-        if chosen and chosen.isdigit() and all(str(e.pk) != chosen for e in events):
-            events += list(Event.objects.filter(pk=int(chosen)))
+        chosen = parse_id(self.value())
+        if chosen is not None and all(e.pk != chosen for e in events):
+            events += list(Event.objects.filter(pk=chosen))
         return [(str(e.pk), e.name) for e in events]
 
     def queryset(self, request, queryset):
@@ -224,17 +225,17 @@ def _prefill(request, model) -> list[dict]:
         )
         return [{"country": code, "role": CountryRole.MENTIONED} for code in codes]
     if model is ClaimActor:
-        ids = [int(v) for v in get.getlist("actor") if v.isdigit() and len(v) < 19]
+        ids = [pk for pk in map(parse_id, get.getlist("actor")) if pk is not None]
         known = set(Actor.objects.filter(pk__in=ids).values_list("pk", flat=True))
         return [{"actor": pk} for pk in dict.fromkeys(ids) if pk in known]
     if model is Citation:
-        raw = get.get("source", "")
-        if not (raw.isdigit() and len(raw) < 19 and Source.objects.filter(pk=int(raw)).exists()):
+        source = parse_id(get.get("source"))
+        if source is None or not Source.objects.filter(pk=source).exists():
             return []
         stance = get.get("stance", "")
         return [
             {
-                "source": int(raw),
+                "source": source,
                 "quote": get.get("quote", ""),
                 "prefix": get.get("prefix", "")[:32],
                 "suffix": get.get("suffix", "")[:32],
@@ -440,8 +441,7 @@ class ClaimAdmin(HistoryAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         # An autocomplete renders its initial value with a query: only an id may go in.
-        event = initial.get("event")
-        if event is not None and not (str(event).isdigit() and len(str(event)) < 19):
+        if "event" in initial and parse_id(initial["event"]) is None:
             del initial["event"]
         return initial
 
@@ -543,11 +543,10 @@ class ClaimAdmin(HistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         extra = dict(extra_context or {})
-        if str(object_id).isdigit():
+        claim_id = parse_id(object_id)
+        if claim_id is not None:
             extra["part_changes"] = [
-                entry
-                for entry in claim_history(int(object_id), limit=200)
-                if entry["model"] != "claim"
+                entry for entry in claim_history(claim_id, limit=200) if entry["model"] != "claim"
             ]
         return super().history_view(request, object_id, extra_context=extra)
 

@@ -32,6 +32,7 @@ from claims.models import (
     Event,
 )
 from claims.workflow import VersionConflict, allowed_targets, claim_review
+from claimtrack.api import parse_id
 from sources.models import Source
 
 # --- Review: the one admin path that changes a claim's status -----------------------------
@@ -258,9 +259,11 @@ def deleted_claims_view(model_admin, request):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     if request.method == "POST":
-        raw = request.POST.get("history_id", "")
+        history_id = parse_id(request.POST.get("history_id"))
         record = (
-            deleted_claim_records().filter(history_id=int(raw)).first() if raw.isdigit() else None
+            deleted_claim_records().filter(history_id=history_id).first()
+            if history_id is not None
+            else None
         )
         if record is None:
             messages.error(
