@@ -36,8 +36,8 @@ from claims.serializers import (
 )
 from claims.suggestions import suggest_claims
 from claims.workflow import annotate_consensus, claim_review, is_reviewer
-from claimtrack.api import ErrorsAsJSONMixin
-from claimtrack.concurrency import ConditionalMixin, if_none_match
+from claimtrack.api import ErrorsAsJSONMixin, parse_id
+from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 from sources.mentions import find_mentions
 
@@ -218,10 +218,9 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def history(self, request, pk=None):
         """Every change to the claim and its parts, newest first (staff: also a deleted claim)."""
-        try:
-            claim_id = int(pk)
-        except ValueError:
-            raise NotFound() from None
+        claim_id = parse_id(pk)
+        if claim_id is None:
+            raise NotFound(f"No claim {pk[:20]!r}.")
         deleted_visible = request.user.is_staff and Claim.history.filter(id=claim_id).exists()
         if not Claim.objects.filter(pk=claim_id).exists() and not deleted_visible:
             raise NotFound(f"No claim {pk}.")
@@ -254,7 +253,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
         etag = self.etag_for(claim)
-        if etag in if_none_match(request):
+        if not_modified(request, etag):
             response = Response(status=304)
         else:
             response = Response(claim_representation(claim, self.claim_url_prefix()))

@@ -5,6 +5,7 @@
   (see claims/migrations: the groups and their permissions are data).
 - Deleting claims and sources is for staff only.
 - Staff users may do everything.
+- A method an endpoint does not have answers 405 whoever asks.
 """
 
 from rest_framework import permissions
@@ -12,9 +13,17 @@ from rest_framework import permissions
 STAFF_ONLY_DELETE = {"claims.claim", "sources.source"}
 
 
+def handles(view, method: str) -> bool:
+    """Whether `view` has a handler for `method` (as APIView.dispatch looks it up)."""
+    name = method.lower()
+    return name in view.http_method_names and hasattr(view, name)
+
+
 class RolePermission(permissions.DjangoModelPermissionsOrAnonReadOnly):
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
+        if request.method in permissions.SAFE_METHODS or not handles(view, request.method):
+            # A method the endpoint does not have is a 405 for everyone (dispatch answers
+            # it), not a 401/403 suggesting that another role could do it.
             return True
         user = request.user
         if not (user and user.is_authenticated):
