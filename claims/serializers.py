@@ -16,6 +16,7 @@ from claims.models import (
     ClaimStatus,
     Event,
     Review,
+    Stance,
 )
 from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
 from claimtrack.api import MAX_ID, StrictModelSerializer
@@ -102,7 +103,10 @@ class ClaimCountrySerializer(StrictModelSerializer):
         read_only_fields = ["derived"]
 
 
-class CitationBriefSerializer(serializers.ModelSerializer):
+class CitationBriefSerializer(StrictModelSerializer):
+    """A citation as its claim shows it; written with a new claim as
+    {source, quote, prefix?, suffix?, stance?, note?}."""
+
     source_url = serializers.URLField(source="source.url", read_only=True)
     source_title = serializers.CharField(source="source.title", read_only=True)
 
@@ -115,11 +119,21 @@ class CitationBriefSerializer(serializers.ModelSerializer):
             "source_title",
             "stance",
             "quote",
+            "prefix",
+            "suffix",
+            "note",
             "anchoring",
             "start",
             "end",
         ]
-        read_only_fields = fields
+        read_only_fields = ["anchoring", "start", "end"]
+        extra_kwargs = {
+            "quote": {"max_length": 10_000},
+            # TextQuoteSelector context is exact: a prefix may end in a space.
+            "prefix": {"write_only": True, "trim_whitespace": False},
+            "suffix": {"write_only": True, "trim_whitespace": False},
+            "note": {"write_only": True, "max_length": 20_000},
+        }
 
 
 def _no_duplicates(rows, key, label: str, field: str):
@@ -139,14 +153,16 @@ class ClaimSerializer(StrictModelSerializer):
     Participants and hand-entered countries are written in the same request, in one
     transaction. Countries implied by participants and the event are derived (`derived: true`);
     sending them back changes nothing. `status`, `version`, `created_by`, `created_at`,
-    `updated_at` and `citations` are read-only (citations have their own endpoint).
+    `updated_at` are read-only. `citations` are written with a new claim (created and anchored
+    in its transaction); afterwards they change through their own endpoint, and an update that
+    sends different ones is refused (400), not ignored.
     """
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
     event = EventRefField(required=False, allow_null=True)
     countries = ClaimCountrySerializer(many=True, required=False, max_length=100)
     participants = ParticipantSerializer(many=True, required=False, max_length=100)
-    citations = CitationBriefSerializer(many=True, read_only=True)
+    citations = CitationBriefSerializer(many=True, required=False, max_length=100)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -197,9 +213,15 @@ class ClaimSerializer(StrictModelSerializer):
     def create(self, validated_data):
         participants = validated_data.pop("participants", [])
         countries = validated_data.pop("countries", [])
+        citations = validated_data.pop("citations", [])
         claim = Claim.objects.create(**validated_data)
         self._write_participants(claim, participants)
         self._write_countries(claim, countries)
+        for citation in citations:
+            # Citation.save() anchors the quote in the source's text.
+            Citation.objects.create(
+                claim=claim, created_by=validated_data.get("created_by"), **citation
+            )
         claim.refresh_from_db(fields=["version", "updated_at"])
         return claim
 
@@ -207,6 +229,7 @@ class ClaimSerializer(StrictModelSerializer):
     def update(self, instance, validated_data):
         participants = validated_data.pop("participants", None)
         countries = validated_data.pop("countries", None)
+        self._refuse_citation_changes(instance, validated_data.pop("citations", None))
         for field, value in validated_data.items():
             setattr(instance, field, value)
         instance.save()
@@ -217,6 +240,23 @@ class ClaimSerializer(StrictModelSerializer):
         # Nested writes moved the version on in the database (see Claim.touch).
         instance.refresh_from_db(fields=["version", "updated_at"])
         return instance
+
+    @staticmethod
+    def _refuse_citation_changes(claim: Claim, citations: list[dict] | None) -> None:
+        """Citations sent back as read are accepted; any other list is refused by name."""
+        if citations is None:
+            return
+        current = sorted((c.source_id, c.stance, c.quote) for c in claim.citations.all())
+        sent = sorted(
+            (c["source"].pk, c.get("stance", Stance.SUPPORTS), c["quote"]) for c in citations
+        )
+        if sent != current:
+            raise serializers.ValidationError(
+                {
+                    "citations": "A claim's citations change at /api/v1/citations/ "
+                    "(POST, PATCH, DELETE), not by rewriting the claim."
+                }
+            )
 
     def _write_participants(self, claim: Claim, participants: list[dict]) -> None:
         wanted = {(p["actor"].pk, p["role"]) for p in participants}
