@@ -7,10 +7,12 @@ import logging
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from claimtrack.clients import AnonRateThrottle, client_address
+from claimtrack.clients import AnonRateThrottle, UserRateThrottle, client_address
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,13 @@ def test_the_lockout_and_the_request_log_record_the_same_client_as_the_throttle(
     assert attempt.ip_address == "198.51.100.4"
     logged = [r for r in caplog.records if r.name == "claimtrack.request"]
     assert logged[-1].client == "198.51.100.4"
+
+
+def test_an_anonymous_request_is_counted_by_the_anonymous_limit_only(rf):
+    request = rf.get("/api/v1/actors/", REMOTE_ADDR="198.51.100.4")
+    request.user = AnonymousUser()
+    assert AnonRateThrottle().get_cache_key(request, None) == "throttle_anon_198.51.100.4"
+    assert UserRateThrottle().get_cache_key(request, None) is None
+    request.user = UserFactory()
+    assert AnonRateThrottle().get_cache_key(request, None) is None
+    assert UserRateThrottle().get_cache_key(request, None) == f"throttle_user_{request.user.pk}"
