@@ -1,5 +1,6 @@
 import ast
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -101,3 +102,21 @@ def test_settings_set_each_value_once_and_never_change_it_afterwards():
         }
     )
     assert not changed, f"changed after being set: {changed}"
+
+
+# Read only to stop start-up with a message naming its replacement.
+RETIRED_VARIABLES = {"CLAIMTRACK_TRUSTED_PROXY_COUNT"}
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    source = (settings.BASE_DIR / "claimtrack" / "settings.py").read_text()
+    read = set(re.findall(r'env_(?:str|bool|int|list|networks)\(\s*"([A-Z_0-9]+)"', source))
+    listed = set(
+        re.findall(
+            r"^#? ?([A-Z][A-Z_0-9]+)=",
+            (settings.BASE_DIR / ".env.example").read_text(),
+            re.MULTILINE,
+        )
+    )
+    assert len(read) > 40
+    assert read - listed - RETIRED_VARIABLES == set()
