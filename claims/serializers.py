@@ -19,7 +19,7 @@ from claims.models import (
     Stance,
 )
 from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
-from claimtrack.api import MAX_ID, StrictModelSerializer
+from claimtrack.api import MAX_ID, StrictModelSerializer, parse_id
 
 
 class CountryCodeField(serializers.CharField):
@@ -69,14 +69,9 @@ class EventRefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             data = data.get("id")
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
+        pk = parse_id(data)
+        if pk is None:
             self.fail("invalid")
-        try:
-            pk = int(data)
-        except ValueError:
-            self.fail("invalid")
-        if not 0 < pk <= MAX_ID:
-            self.fail("does_not_exist", pk=pk)
         try:
             return Event.objects.get(pk=pk)
         except Event.DoesNotExist:

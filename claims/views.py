@@ -209,10 +209,10 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             if settings.CLAIMTRACK_REQUIRE_IF_MATCH:
                 raise PreconditionRequired()
             return None
-        try:
-            return int(header.strip().removeprefix("W/").strip('"'))
-        except ValueError:
-            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".') from None
+        version = parse_id(header.strip().removeprefix("W/").strip('"'))
+        if version is None:
+            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".')
+        return version
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])

@@ -146,3 +146,24 @@ def test_restoring_a_deleted_claim_by_a_history_id_that_is_no_number_says_so(adm
     response = admin_client.post("/admin/claims/claim/deleted/", {"history_id": "²"}, follow=True)
     assert response.status_code == 200
     assert "no deleted claim with that history record" in response.content.decode()
+
+
+@pytest.mark.parametrize("event", ["²", "1_0", " 1", True, 0, 2**63])
+def test_an_event_that_is_no_id_is_refused_naming_it(editor_client, event):
+    body = {"statement": "A claim.", "kind": "other", "event": event}
+    response = editor_client.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["event"]
+
+
+@pytest.mark.parametrize("tag", ['"²"', '"1_0"', '" 1"'])
+def test_an_if_match_that_is_no_version_answers_412(reviewer_client, tag):
+    claim = ClaimFactory()
+    response = reviewer_client.post(
+        f"/api/v1/claims/{claim.pk}/reviews/",
+        {"status": "in_review"},
+        format="json",
+        HTTP_IF_MATCH=tag,
+    )
+    assert response.status_code == 412
+    assert claim.reviews.count() == 0
