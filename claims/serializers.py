@@ -1,25 +1,33 @@
+import copy
 import functools
 
 import orjson
 from django.db import connections, transaction
 from django_countries import countries as all_countries
 from django_countries.serializers import CountryFieldMixin
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from claims.claimreview.export import SCHEMA_CONTEXT
+from claims.history import HISTORY_TYPES
+from claims.history import PARTS as HISTORY_PARTS
 from claims.models import (
     Actor,
     Citation,
     Claim,
     ClaimActor,
     ClaimCountry,
+    ClaimKind,
     ClaimStatus,
+    CountryRole,
     Event,
     Review,
     Stance,
 )
 from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
 from claimtrack.api import MAX_ID, StrictModelSerializer, parse_id
+from sources.serializers import MentionSerializer
 
 
 class CountryCodeField(serializers.CharField):
@@ -540,3 +548,193 @@ class ReviewSerializer(StrictModelSerializer):
         data["status"] = instance.status_after
         data["citations"] = [citation.pk for citation in instance.citations.all()]
         return data
+
+
+class ReviewSchema(OpenApiSerializerExtension):
+    """ReviewSerializer in the schema: `status` and `citations` are written, and read back as
+    the status the review set and the ids it cited (ReviewSerializer.to_representation)."""
+
+    target_class = ReviewSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            for name in ("status", "citations"):
+                field = copy.deepcopy(ReviewSerializer().fields[name])
+                field.write_only = False
+                schema["properties"][name] = auto_schema._map_serializer_field(field, direction)
+                schema.setdefault("required", []).append(name)
+        return schema
+
+
+# --- answers that functions build: their shape, for the schema ---------------------------
+# Each declares what a function returns as it returns it (the views answer the function's
+# dicts), so that the schema and generated clients read the real shape.
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True, help_text="The value before (null: none).")
+    new = serializers.JSONField(allow_null=True, help_text="The value after.")
+
+
+HISTORY_MODELS = [(model._meta.model_name, model._meta.verbose_name) for model, _ in HISTORY_PARTS]
+HISTORY_ACTIONS = [(action, action) for action in HISTORY_TYPES.values()]
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One change to a claim or one of its parts (claims.history.claim_history)."""
+
+    model = serializers.ChoiceField(HISTORY_MODELS, help_text="Which part changed.")
+    object_id = serializers.IntegerField(help_text="The id of the changed row.")
+    action = serializers.ChoiceField(HISTORY_ACTIONS)
+    user = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    reason = serializers.CharField(allow_null=True)
+    changes = HistoryChangeSerializer(many=True)
+
+
+class SuggestedCountrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    role = serializers.ChoiceField(CountryRole.choices)
+
+
+class SuggestedCitationSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    quote = serializers.CharField()
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    stance = serializers.ChoiceField(Stance.choices)
+
+
+class SuggestionRuleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    matched = serializers.CharField(help_text="The words the rule matched.")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    """A candidate claim found in a source's text (claims.suggestions.suggest_claims); POST
+    it, edited, to /api/v1/claims/ to accept it."""
+
+    statement = serializers.CharField()
+    kind = serializers.ChoiceField(ClaimKind.choices)
+    countries = SuggestedCountrySerializer(many=True)
+    participants = serializers.ListField(child=serializers.IntegerField(), help_text="Actor ids.")
+    citation = SuggestedCitationSerializer()
+    mentions = MentionSerializer(many=True)
+    rule = SuggestionRuleSerializer()
+
+
+class ClaimStatsSerializer(serializers.Serializer):
+    """Counts of the claims that match the filters."""
+
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_kind = serializers.DictField(child=serializers.IntegerField())
+    by_country = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="For each country (alpha-2), the matching claims that concern it in any role.",
+    )
+
+
+class ImportReportSerializer(serializers.Serializer):
+    """What a ClaimReview import did (claims.claimreview.imports.ImportReport)."""
+
+    records = serializers.IntegerField()
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    claims = serializers.ListField(child=serializers.IntegerField())
+    summary = serializers.CharField()
+
+
+def _jsonld(component: str, doc: str, /, **fields) -> type[serializers.Serializer]:
+    """A serializer class whose fields may be JSON-LD keywords: `at_type` declares `@type`.
+
+    No class attribute can start with "@", so the class is built as a class body would be.
+    """
+    members = {("@" + k[3:] if k.startswith("at_") else k): f for k, f in fields.items()}
+    body = {"__doc__": doc, "__module__": __name__, **members}
+    return type(component, (serializers.Serializer,), body)
+
+
+def _const(value: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField([(value, value)])
+
+
+ClaimReviewPartySerializer = _jsonld(
+    "ClaimReviewParty",
+    "A schema.org Person or Organization.",
+    at_type=serializers.ChoiceField([("Person", "Person"), ("Organization", "Organization")]),
+    name=serializers.CharField(),
+    sameAs=serializers.URLField(required=False, help_text="The Wikidata item."),
+    url=serializers.URLField(required=False),
+)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/ClaimReviewParty"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ClaimReviewParty"}},
+        ]
+    }
+)
+class _PartiesField(serializers.JSONField):
+    """One party, or a list of them."""
+
+
+ClaimReviewRatingSerializer = _jsonld(
+    "ClaimReviewRating",
+    "The verdict as a schema.org Rating: 1 (false) to 5 (true), `alternateName` in words.",
+    at_type=_const("Rating"),
+    ratingValue=serializers.IntegerField(required=False, min_value=1, max_value=5),
+    bestRating=serializers.IntegerField(),
+    worstRating=serializers.IntegerField(),
+    alternateName=serializers.CharField(),
+)
+ClaimReviewItemSerializer = _jsonld(
+    "ClaimReviewItem",
+    "The schema.org Claim reviewed: who made it, and where and when it appeared.",
+    at_type=_const("Claim"),
+    author=_PartiesField(required=False),
+    appearance=serializers.ListField(child=serializers.URLField(), required=False),
+    datePublished=serializers.DateField(required=False),
+    firstAppearance=serializers.URLField(required=False),
+)
+CLAIMREVIEW_FIELDS = {
+    "at_type": _const("ClaimReview"),
+    "at_id": serializers.URLField(),
+    "url": serializers.URLField(),
+    "claimReviewed": serializers.CharField(),
+    "datePublished": serializers.DateField(),
+    "author": ClaimReviewPartySerializer(),
+    "reviewRating": ClaimReviewRatingSerializer(),
+    "itemReviewed": ClaimReviewItemSerializer(),
+}
+ClaimReviewNodeSerializer = _jsonld(
+    "ClaimReviewNode",
+    "A claim's verdict as schema.org ClaimReview, in a feed's `@graph`.",
+    **CLAIMREVIEW_FIELDS,
+)
+ClaimReviewSerializer = _jsonld(
+    "ClaimReview",
+    "A claim's verdict as schema.org ClaimReview (JSON-LD).",
+    at_context=_const(SCHEMA_CONTEXT),
+    **CLAIMREVIEW_FIELDS,
+)
+ClaimReviewFeedSerializer = extend_schema_serializer(many=False)(
+    _jsonld(
+        "ClaimReviewFeed",
+        "One page of verdicts as a JSON-LD `@graph`; follow `next` to the last page.",
+        at_context=_const(SCHEMA_CONTEXT),
+        at_graph=ClaimReviewNodeSerializer(many=True),
+        next=serializers.URLField(allow_null=True),
+        previous=serializers.URLField(allow_null=True),
+    )
+)

@@ -8,7 +8,12 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import permissions, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -28,9 +33,15 @@ from claims.models import Actor, Citation, Claim, ClaimCountry, Event
 from claims.serializers import (
     ActorSerializer,
     CitationSerializer,
+    ClaimReviewFeedSerializer,
+    ClaimReviewSerializer,
     ClaimSerializer,
+    ClaimStatsSerializer,
     EventSerializer,
+    HistoryEntrySerializer,
+    ImportReportSerializer,
     ReviewSerializer,
+    SuggestionSerializer,
     claim_representation,
     claim_representations,
 )
@@ -39,7 +50,9 @@ from claims.workflow import annotate_consensus, claim_review, is_reviewer
 from claimtrack.api import ErrorsAsJSONMixin, parse_id
 from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
+from claimtrack.schema import IF_MATCH
 from sources.mentions import find_mentions
+from sources.serializers import MentionSerializer
 
 CSV_COLUMNS = [
     "id",
@@ -149,6 +162,51 @@ def _on_postgresql() -> bool:
     return connections[Claim.objects.db].vendor == "postgresql"
 
 
+def request_example(summary: str, value) -> OpenApiExample:
+    """A request body example for the schema (on the demo data: `./dev serve`)."""
+    return OpenApiExample(summary, value=value, request_only=True)
+
+
+CLAIM_EXAMPLE = request_example(
+    "A claim with its participants and a territory",
+    {
+        "statement": "The United States supported Morocco's autonomy proposal for Western Sahara.",
+        "kind": "agreement",
+        "participants": [{"actor": 5, "role": "subject"}, {"actor": 6, "role": "object"}],
+        "countries": [{"code": "ESH", "role": "territory"}],
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=["json", "csv"],
+                description="`csv`: every matching claim, one row each, without pages (as "
+                "`Accept: text/csv`): UTF-8 with a byte-order mark, a header row, cells that "
+                "start with `=`, `+`, `-` or `@` prefixed with `'`.",
+            )
+        ],
+        responses={
+            (200, "application/json"): ClaimSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    ),
+    create=extend_schema(examples=[CLAIM_EXAMPLE]),
+    update=extend_schema(examples=[CLAIM_EXAMPLE]),
+    partial_update=extend_schema(
+        examples=[
+            request_example(
+                "A new statement",
+                {"statement": "Morocco and Israel established diplomatic relations."},
+            )
+        ]
+    ),
+)
 class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
@@ -175,8 +233,26 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return ReviewSerializer if self.action == "reviews" else ClaimSerializer
 
-    @extend_schema(methods=["GET"], responses=ReviewSerializer(many=True))
-    @extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewSerializer})
+    @extend_schema(
+        methods=["GET"],
+        operation_id="list_claim_reviews",
+        summary="List a claim's reviews",
+        responses=ReviewSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="create_claim_review",
+        summary="Record a review: a status change",
+        request=ReviewSerializer,
+        responses={201: ReviewSerializer},
+        parameters=[IF_MATCH],
+        examples=[
+            request_example(
+                "Send to review",
+                {"status": "in_review", "rationale": "Two sources needed before a verdict."},
+            )
+        ],
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def reviews(self, request, pk=None):
         """GET: the claim's reviews, newest first. POST: record a status change (the workflow
@@ -214,7 +290,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".')
         return version
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def history(self, request, pk=None):
         """Every change to the claim and its parts, newest first (staff: also a deleted claim)."""
@@ -226,7 +302,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             raise NotFound(f"No claim {pk}.")
         return Response(claim_history(claim_id))
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, "application/ld+json"): ClaimReviewSerializer})
     @action(detail=True, pagination_class=None, renderer_classes=[JSONLDRenderer])
     def claimreview(self, request, pk=None):
         """The claim's verdict as schema.org ClaimReview (404 until it has a verdict)."""
@@ -260,17 +336,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         response["ETag"] = etag
         return response
 
-    @extend_schema(
-        responses=inline_serializer(
-            "ClaimStats",
-            {
-                "total": serializers.IntegerField(),
-                "by_status": serializers.DictField(child=serializers.IntegerField()),
-                "by_kind": serializers.DictField(child=serializers.IntegerField()),
-                "by_country": serializers.DictField(child=serializers.IntegerField()),
-            },
-        )
-    )
+    @extend_schema(filters=True, responses=ClaimStatsSerializer)
     @action(detail=False, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def stats(self, request):
         """Counts for a dashboard, under the same filters as the list."""
@@ -296,21 +362,74 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         )
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            request_example(
+                "A person",
+                {
+                    "name": "Nasser Bourita",
+                    "kind": "person",
+                    "country": "MA",
+                    "title": "Minister of Foreign Affairs of Morocco",
+                    "aliases": ["Bourita"],
+                },
+            )
+        ]
+    )
+)
 class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """People, states and bodies that claims are about, by name, kind and country."""
+
     queryset = Actor.objects.all()
     serializer_class = ActorSerializer
     filterset_class = ActorFilterSet
     ordering_fields = ["id", "name"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            request_example(
+                "A visit",
+                {
+                    "name": "Moroccan delegation's visit to Washington",
+                    "kind": "visit",
+                    "starts_on": "2021-03-01",
+                    "date_precision": "month",
+                    "country": "US",
+                },
+            )
+        ]
+    )
+)
 class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Meetings, visits and exercises that claims belong to."""
+
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilterSet
     ordering_fields = ["id", "starts_on", "name"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            request_example(
+                "A quote that supports a claim",
+                {
+                    "claim": 2,
+                    "source": 1,
+                    "stance": "supports",
+                    "quote": "the kingdom established diplomatic relations with Israel",
+                },
+            )
+        ]
+    )
+)
 class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """A source's exact quote for or against a claim, anchored in the source's text."""
+
     queryset = Citation.objects.select_related("source", "created_by")
     serializer_class = CitationSerializer
     filterset_class = CitationFilterSet
@@ -332,6 +451,7 @@ class CountrySerializer(serializers.Serializer):
 class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
     """The countries that claims concern, with counts. `{code}` is alpha-2 or alpha-3."""
 
+    lookup_field = "code"
     lookup_value_regex = "[A-Za-z]{2,3}"
     serializer_class = CountrySerializer
     permission_classes = [permissions.AllowAny]  # read-only: writes answer 405
@@ -360,17 +480,32 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
 
     @extend_schema(responses=CountrySerializer(many=True))
     def list(self, request):
+        """The countries that claims concern, most claims first."""
         return Response(self._rows())
 
     @extend_schema(
         responses=CountrySerializer,
-        parameters=[OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=f"^{lookup_value_regex}$",
+                description="ISO 3166-1 alpha-2 or alpha-3, any case.",
+                examples=[
+                    OpenApiExample("Morocco", value="MA"),
+                    OpenApiExample("Western Sahara", value="ESH"),
+                ],
+            )
+        ],
     )
-    def retrieve(self, request, pk=None):
-        code = all_countries.alpha2(pk or "")
+    def retrieve(self, request, code=None):
+        """One country's counts, also when no claim concerns it (zeros)."""
+        code = all_countries.alpha2(code or "")
         if not code:
             raise NotFound(
-                f"Unknown country code {pk!r}: give an ISO 3166-1 alpha-2 or alpha-3 code."
+                f"Unknown country code {self.kwargs['code']!r}: give an ISO 3166-1 alpha-2 or "
+                "alpha-3 code."
             )
         rows = self._rows([code])
         if rows:
@@ -400,12 +535,19 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
     serializer_class = ReviewSerializer  # for the schema only
 
     @extend_schema(
+        operation_id="list_claimreviews",
+        summary="List verdicts as ClaimReview",
         responses={
-            (200, "application/ld+json"): OpenApiTypes.OBJECT,
-            (200, "application/json"): OpenApiTypes.OBJECT,
-        }
+            (200, "application/ld+json"): ClaimReviewFeedSerializer,
+            (200, "application/json"): ClaimReviewFeedSerializer,
+        },
     )
     def list(self, request):
+        """The verdicts of the claims that match the filters, as one JSON-LD `@graph` per page.
+
+        Harvest incrementally: `updated_after` the moment of your last harvest, then follow
+        `next` until it is null.
+        """
         queryset = with_claimreview_relations(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
         body = claimreview_graph(page, request=request)
@@ -422,7 +564,29 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
                 ]
             }
         },
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+        responses={200: ImportReportSerializer, 201: ImportReportSerializer},
+        examples=[
+            request_example(
+                "One ClaimReview",
+                {
+                    "@context": "https://schema.org",
+                    "@type": "ClaimReview",
+                    "url": "https://factcheck.example/reviews/sahara-recognition",
+                    "claimReviewed": "The United States recognized Morocco's sovereignty over "
+                    "Western Sahara.",
+                    "datePublished": "2020-12-11",
+                    "author": {"@type": "Organization", "name": "Factcheck Example"},
+                    "reviewRating": {
+                        "@type": "Rating",
+                        "ratingValue": 5,
+                        "bestRating": 5,
+                        "worstRating": 1,
+                        "alternateName": "True",
+                    },
+                    "itemReviewed": {"@type": "Claim", "appearance": ["https://news.example/a"]},
+                },
+            )
+        ],
     )
     @action(
         detail=False, methods=["post"], url_path="import", renderer_classes=[renderers.JSONRenderer]
@@ -441,14 +605,14 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
 class SourceViewSet(sources.views.SourceViewSet):
     """Sources, with what claims know about them: mentions and suggested claims."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=MentionSerializer(many=True))
     @action(detail=True, pagination_class=None)
     def mentions(self, request, pk=None):
         """The countries (ISO codes) and known actors the text names, with character offsets."""
         source = self.get_object()
         return Response(find_mentions(source.text, Actor.objects.only("id", "name", "aliases")))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=SuggestionSerializer(many=True))
     @action(detail=True, pagination_class=None)
     def suggestions(self, request, pk=None):
         """Candidate claims found in the text by transparent rules; POST one to claims/ to

@@ -4,6 +4,8 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters import rest_framework as filters
@@ -107,17 +109,6 @@ class ContentNegotiation(negotiation.DefaultContentNegotiation):
         return found
 
 
-def allow_empty_query_values(result, generator, request, public):
-    """drf-spectacular hook: every query parameter may be sent empty, which means "not given"
-    (django-filter, the paginator and `format` all read an empty value that way)."""
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
-                    parameter["allowEmptyValue"] = True
-    return result
-
-
 # A NUL (PostgreSQL cannot store it) or a lone UTF-16 surrogate (not encodable as UTF-8).
 UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
@@ -185,6 +176,40 @@ class ErrorsAsJSONMixin:
 # --- filters -----------------------------------------------------------------------------
 
 
+def help_html(text) -> str:
+    """Help written for the schema (Markdown: `code`) as HTML for a form."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick is just a character
+        parts[-2:] = ["`".join(parts[-2:])]
+    html = "".join(
+        f"<code>{escape(part)}</code>" if index % 2 else escape(part)
+        for index, part in enumerate(parts)
+    )
+    return mark_safe(html)  # every part was escaped above
+
+
+class FilterSet(filters.FilterSet):
+    """django-filter's FilterSet whose form (the browsable API's filters) shows each filter's
+    help as HTML; the OpenAPI schema takes the same help text as Markdown.
+
+    Every filter names its `label`: django-filter's own label for a filter with `method=` is
+    "[invalid name] is in".
+    """
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        for field in form_class.base_fields.values():
+            if hasattr(field.help_text, "__html__"):
+                continue  # converted already
+            text = str(field.help_text)
+            choices = getattr(getattr(field, "child", None), "choices", None)
+            if choices:  # a text box: say what it takes
+                values = ", ".join(f"`{value}`" for value, _ in choices)
+                text += f" One or more of {values}, comma-separated."
+            field.help_text = help_html(text)
+        return form_class
+
+
 class CommaSeparatedWidget(forms.TextInput):
     """Reads `?x=a,b&x=c` as ["a", "b", "c"]; shows a list as `a,b,c` (browsable API forms)."""
 
@@ -212,6 +237,7 @@ class MultiValueField(forms.Field):
         return [self.child.clean(item) for item in value]
 
 
+# The schema's array of typed items is built by claimtrack.schema.FilterExtension.
 @extend_schema_field(OpenApiTypes.STR)
 class MultiValueFilter(filters.Filter):
     """Any-of filter: repeated or comma-separated values."""
@@ -260,6 +286,7 @@ def choice_field(choices) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(filters.NumberFilter):
     """A row id: a whole number within 64 bits, else 400 naming the parameter."""
 

@@ -67,6 +67,8 @@ class TokenLoginView(views.APIView):
     throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
+        operation_id="login",
+        summary="Log in: a token for a username and password",
         request=AuthTokenSerializer,
         responses=inline_serializer(
             "TokenLogin",
@@ -98,7 +100,12 @@ class TokenLoginView(views.APIView):
 class TokenLogoutView(knox_views.LogoutView):
     """Revoke the token this request is sent with (204); other tokens stay valid."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        operation_id="logout",
+        summary="Log out: revoke this token",
+        request=None,
+        responses={204: None},
+    )
     def post(self, request, format=None):
         return super().post(request, format)
 
@@ -106,7 +113,12 @@ class TokenLogoutView(knox_views.LogoutView):
 class TokenLogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of this request's user, this one included (204)."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        operation_id="logout_all",
+        summary="Log out everywhere: revoke every token of this account",
+        request=None,
+        responses={204: None},
+    )
     def post(self, request, format=None):
         return super().post(request, format)
 

@@ -31,7 +31,10 @@ class ConditionalMixin:
     """ETag on reads; If-Match checked under a row lock on PUT, PATCH and DELETE."""
 
     def etag_for(self, instance, data=None) -> str:
-        version = getattr(instance, "version", None)
+        """`"<version>"` for a resource with a version (claims), else a digest of its
+        representation `data` (serialized here when not given). With `instance` None, the tag
+        of the representation `data` alone (an answer to a write)."""
+        version = data.get("version") if instance is None else getattr(instance, "version", None)
         if version is not None:
             return f'"{version}"'
         if data is None:
@@ -77,13 +80,10 @@ class ConditionalMixin:
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
             response = super().update(request, *args, **kwargs)
-        if response.status_code == 200 and hasattr(self, "_updated"):
-            response["ETag"] = self.etag_for(self._updated)
+        if response.status_code == 200:
+            # The answer is the representation the client now holds: its tag, as a read's.
+            response["ETag"] = self.etag_for(None, response.data)
         return response
-
-    def perform_update(self, serializer):
-        super().perform_update(serializer)
-        self._updated = serializer.instance
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():

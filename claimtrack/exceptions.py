@@ -1,4 +1,4 @@
-"""One JSON error shape for every error the API answers, and the schema that documents it.
+"""One JSON error shape for every error the API answers (claimtrack/schema.py documents it).
 
     {"status": 400, "code": "invalid", "detail": "…",
      "errors": [{"field": "participants[1].role", "message": "…", "code": "invalid_choice"}]}
@@ -202,69 +202,3 @@ def server_error(request):
         body["request_id"] = getattr(request, "request_id", None)
         return JsonResponse(body, status=500)
     return defaults.server_error(request)
-
-
-# --- OpenAPI ---------------------------------------------------------------------------
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["status", "code", "detail", "errors"],
-    "properties": {
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {"type": "string", "nullable": True},
-                    "message": {"type": "string"},
-                    "code": {"type": "string", "nullable": True},
-                },
-            },
-        },
-    },
-    "additionalProperties": True,
-}
-
-_ERROR_DESCRIPTIONS = {
-    "400": "Invalid input; `errors` names each field.",
-    "401": "Authentication required.",
-    "403": "Your role does not allow this.",
-    "404": "Not found.",
-    "405": "Method not allowed.",
-    "409": "Conflicts with existing data.",
-    "412": "If-Match did not match the current version.",
-    "413": "The request body is too large.",
-    "415": "Unsupported media type.",
-    "428": "If-Match required.",
-    "429": "Too many requests; see Retry-After.",
-}
-
-
-def add_error_responses(result, generator, request, public):
-    """drf-spectacular hook: every operation documents the shared error shape."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    ref = {"$ref": "#/components/schemas/Error"}
-    for path, operations in result.get("paths", {}).items():
-        for method, operation in operations.items():
-            codes = ["400", "401", "429"]
-            if method in ("post", "put", "patch", "delete"):
-                codes += ["403", "409", "415"]
-            if method in ("post", "put", "patch"):
-                codes.append("413")
-            if "{" in path:
-                codes.append("404")
-            if method in ("put", "patch", "delete"):
-                codes += ["412", "428"]
-            responses = operation.setdefault("responses", {})
-            for code in codes:
-                responses.setdefault(
-                    code,
-                    {
-                        "description": _ERROR_DESCRIPTIONS[code],
-                        "content": {"application/json": {"schema": ref}},
-                    },
-                )
-    return result

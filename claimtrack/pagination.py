@@ -196,13 +196,16 @@ class KeysetPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", ["id"])
+        orderings = [(field, sign) for field in fields for sign in ("", "-")]
         return [
             {
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a next/previous link.",
-                "schema": {"type": "string"},
+                "description": "Opaque position from a `next`/`previous` link: follow the links "
+                "as given.",
+                "schema": {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
             },
             {
                 "name": self.page_size_query_param,
@@ -211,13 +214,21 @@ class KeysetPagination(BasePagination):
                 "description": f"Rows per page, default {self.page_size}, at most "
                 f"{self.max_page_size} (larger values are clamped).",
                 "schema": {"type": "integer"},
+                "example": self.page_size,
             },
             {
                 "name": self.ordering_param,
                 "in": "query",
                 "required": False,
-                "description": "Sort field, `-` for descending: "
-                + ", ".join(getattr(view, "ordering_fields", ["id"])),
-                "schema": {"type": "string"},
+                "description": "Sort field, `-` for descending; empty values last either way. "
+                "Default: newest first.",
+                "schema": {
+                    "type": "string",
+                    "enum": [f"{sign}{field}" for field, sign in orderings],
+                    # Names for generated clients' enums: ID, ID_DESC…
+                    "x-enum-varnames": [
+                        field.upper() + ("_DESC" if sign else "") for field, sign in orderings
+                    ],
+                },
             },
         ]

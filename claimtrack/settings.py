@@ -406,7 +406,7 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "claimtrack.api.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "claimtrack.pagination.KeysetPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "claimtrack.schema.AutoSchema",
     "EXCEPTION_HANDLER": "claimtrack.exceptions.api_exception_handler",
     # Keyed on claimtrack.clients.client_address, never on a client-sent X-Forwarded-For.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -430,14 +430,38 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Conventions (tags, operation ids, security, errors): claimtrack/schema.py.
+    "TAGS": [
+        {"name": "claims", "description": "Fact claims, their review, history and stats."},
+        {"name": "sources", "description": "Articles, their text, mentions and suggestions."},
+        {"name": "publishers", "description": "Who publishes sources."},
+        {"name": "actors", "description": "People, states and bodies that claims are about."},
+        {"name": "events", "description": "Meetings, visits and exercises."},
+        {"name": "citations", "description": "A source's exact quote for or against a claim."},
+        {"name": "countries", "description": "The countries that claims concern, with counts."},
+        {"name": "claimreview", "description": "Verdicts as schema.org ClaimReview, in and out."},
+        {"name": "auth", "description": "API tokens: log in, log out."},
+    ],
+    # Served from this site (drf-spectacular-sidecar), no CDN and no web fonts: the CSP allows
+    # nothing else (claimtrack/apidocs.py).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+                "code": {"fontFamily": "ui-monospace, 'SFMono-Regular', Menlo, monospace"},
+            }
+        },
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "claimtrack.exceptions.add_error_responses",
-        "claimtrack.api.allow_empty_query_values",
+        "claimtrack.schema.allow_empty_query_values",
+        "claimtrack.schema.shared_enums",
+        "claimtrack.schema.tag_descriptions",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.ClaimStatus",
@@ -450,6 +474,14 @@ SPECTACULAR_SETTINGS = {
         "ActorKindEnum": "claims.models.ActorKind",
         "EventKindEnum": "claims.models.EventKind",
         "PublisherKindEnum": "sources.models.PublisherKind",
+        "HistoryModelEnum": "claims.serializers.HISTORY_MODELS",
+        "HistoryActionEnum": "claims.serializers.HISTORY_ACTIONS",
+        # JSON-LD `@context` and `@type`s of the ClaimReview answers (claims/serializers.py).
+        "JsonLdContextEnum": [("https://schema.org", "https://schema.org")],
+        "ClaimReviewTypeEnum": [("ClaimReview", "ClaimReview")],
+        "RatingTypeEnum": [("Rating", "Rating")],
+        "ClaimTypeEnum": [("Claim", "Claim")],
+        "PartyTypeEnum": [("Person", "Person"), ("Organization", "Organization")],
     },
 }
 

@@ -4,11 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from claims.views import (
@@ -20,6 +16,7 @@ from claims.views import (
     EventViewSet,
     SourceViewSet,
 )
+from claimtrack.apidocs import RedocView, redoc_bundle_view
 from claimtrack.auth import TokenLoginView, TokenLogoutAllView, TokenLogoutView
 from claimtrack.clients import login_rate_limited
 from claimtrack.exceptions import not_found
@@ -60,7 +57,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle_view, name="redoc-bundle"),
     # The browsable API's session login form (DRF's rest_framework.urls, rate limited).
     path("api-auth/", include((browsable_api_auth, "rest_framework"))),
     # Anything else under /api/ answers a JSON 404, also with DEBUG on.

@@ -1,5 +1,5 @@
 from django.db import IntegrityError, transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,24 +17,58 @@ from sources.serializers import (
     PublisherSerializer,
     ReanchorResultSerializer,
     SourceSerializer,
+    SourceSummarySerializer,
 )
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            OpenApiExample(
+                "A news agency",
+                value={"name": "Associated Press", "domain": "apnews.com", "kind": "wire_agency"},
+                request_only=True,
+            )
+        ]
+    )
+)
 class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Who publishes sources: one publisher per domain."""
+
     queryset = Publisher.objects.all()
     serializer_class = PublisherSerializer
     filterset_class = PublisherFilterSet
     ordering_fields = ["id", "name"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            OpenApiExample(
+                "An article and its text",
+                value={
+                    "url": "https://news.example/2021/03/rabat-talks",
+                    "title": "Talks in Rabat",
+                    "text": "The ministers of Morocco and Spain met in Rabat on Monday.",
+                    "language": "en",
+                },
+                request_only=True,
+            )
+        ]
+    )
+)
 class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Articles and other sources, one record per canonical URL; lists leave out `text`."""
+
     queryset = Source.objects.select_related("publisher", "created_by")
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
     ordering_fields = ["id", "published_at", "created_at", "updated_at"]
 
     def get_serializer_class(self):
-        return IngestSerializer if self.action == "ingest" else SourceSerializer
+        return {"ingest": IngestSerializer, "list": SourceSummarySerializer}.get(
+            self.action, SourceSerializer
+        )
 
     def perform_create(self, serializer):
         self._save_unique(serializer, created_by=self.request.user)
@@ -60,7 +94,18 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             ) from None
 
     @extend_schema(
-        request=IngestSerializer, responses={200: SourceSerializer, 201: SourceSerializer}
+        request=IngestSerializer,
+        responses={200: SourceSerializer, 201: SourceSerializer},
+        examples=[
+            OpenApiExample(
+                "An article's plain text",
+                value={
+                    "url": "https://news.example/2021/03/rabat-talks",
+                    "text": "The ministers of Morocco and Spain met in Rabat on Monday.",
+                },
+                request_only=True,
+            )
+        ],
     )
     @action(detail=False, methods=["post"])
     def ingest(self, request):
