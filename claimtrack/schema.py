@@ -241,6 +241,10 @@ class AutoSchema(SpectacularAutoSchema):
                 schema=ERROR_SCHEMA,
             )
         )
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                # A row id (claimtrack.api.parse_id): anything else answers 404.
+                parameter["schema"].update(minimum=1, maximum=api.MAX_ID)
         headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
         responses = operation["responses"]
         if headers & {"If-Match", "If-None-Match"}:

@@ -14,13 +14,20 @@ ROLES_MIGRATION = importlib.import_module("claims.migrations.0003_search_index_a
 
 
 def pytest_terminal_summary(terminalreporter):
-    """How many generated requests schemathesis sent, when it ran."""
+    """What schemathesis sent and how many success answers it validated, per operation."""
     fuzzing = sys.modules.get("tests.test_schemathesis")
-    if fuzzing is not None and fuzzing.EXAMPLES_TRIED["cases"]:
-        terminalreporter.write_line(
-            f"schemathesis: {fuzzing.EXAMPLES_TRIED['cases']} generated requests sent "
-            f"(hypothesis max_examples={fuzzing.MAX_EXAMPLES} per operation and mode)"
-        )
+    if fuzzing is None or not fuzzing.SENT:
+        return
+    sent, validated = fuzzing.SENT, fuzzing.VALIDATED_2XX
+    terminalreporter.write_sep("-", "schemathesis: 2xx answers validated / requests sent")
+    for label in sorted(sent, key=lambda label: (label.split()[1], label)):
+        terminalreporter.write_line(f"{validated[label]:5} / {sent[label]:4}  {label}")
+    terminalreporter.write_line(
+        f"schemathesis: {sum(sent.values())} requests to {len(sent)} operations, "
+        f"{sum(validated.values())} 2xx answers validated, "
+        f"{sum(1 for label in sent if not validated[label])} operations without one "
+        f"(hypothesis max_examples={fuzzing.MAX_EXAMPLES} per operation and mode)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
