@@ -209,6 +209,14 @@ class AutoSchema(SpectacularAutoSchema):
         # `{}` among the requirements: the operation also works without credentials.
         return [*requirements, {}] if anonymous_allowed else requirements
 
+    def _get_format_parameters(self) -> list[dict]:
+        parameters = super()._get_format_parameters()
+        for parameter in parameters:
+            parameter["description"] = (
+                "The answer's format, as an alternative to the `Accept` header."
+            )
+        return parameters
+
     def get_filter_backends(self) -> list:
         # Lists are filtered; an action that answers a list of something else (a claim's
         # history, a source's mentions) is not, unless it says so (`@extend_schema(filters=…)`).
