@@ -428,7 +428,7 @@ SPECTACULAR_SETTINGS = {
         "quotes, and their review. Anonymous clients read; editors and reviewers write with a "
         "token from POST /api/v1/auth/token/."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Conventions (tags, operation ids, security, errors): claimtrack/schema.py.
     "TAGS": [
