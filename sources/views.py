@@ -129,5 +129,7 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], pagination_class=None)
     def reanchor(self, request, pk=None):
         """Locate every citation's quote in the source's current text again; one result each."""
-        source = self.get_object()
-        return Response(ReanchorResultSerializer(source_reanchor(source=source), many=True).data)
+        # get_object() locks the source row for a POST: the lock needs the transaction.
+        with transaction.atomic():
+            results = source_reanchor(source=self.get_object())
+        return Response(ReanchorResultSerializer(results, many=True).data)

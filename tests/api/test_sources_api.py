@@ -122,6 +122,17 @@ def test_reanchor_returns_one_result_per_citation(editor_client):
     assert Citation.objects.get(pk=gone.pk).anchoring == "orphaned"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_reanchor_locks_the_source_inside_its_own_transaction(editor_client):
+    # Outside a test transaction, as in production: select_for_update() outside a transaction
+    # was a 500 on PostgreSQL (found by the generated-client workflow, tests/contract).
+    source = SourceFactory(text="Hammouchi met Haines in Washington.")
+    CitationFactory(source=source, quote="met Haines")
+    response = editor_client.post(f"/api/v1/sources/{source.pk}/reanchor/")
+    assert response.status_code == 200, response.content
+    assert [r["anchoring"] for r in response.json()] == ["exact"]
+
+
 def test_mentions_of_the_seed_article_slice_back_to_the_text(api_client):
     source = SourceFactory(text=SEED)
     ActorFactory(name="Abdellatif Hammouchi", aliases=["Hammouchi"])
