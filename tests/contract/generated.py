@@ -103,7 +103,10 @@ class Api:
     def call(self, operation_id: str, *, token: str | None = None, expect: int = 200, **kwargs):
         """Calls the operation with the generated function; the answer must have status
         `expect` and parse into the generated models (an error into `Error`)."""
-        response = self.module(operation_id).sync_detailed(client=self.client(token), **kwargs)
+        # One connection per call, closed after it: a kept-alive connection would hold a live
+        # server thread, and its database connection, past the test.
+        with self.client(token) as client:
+            response = self.module(operation_id).sync_detailed(client=client, **kwargs)
         content_type = response.headers.get("content-type", "").split(";")[0]
         self.answers.append(Answer(operation_id, int(response.status_code), content_type))
         assert response.status_code == expect, (
@@ -119,7 +122,8 @@ class Api:
     def send(self, operation_id: str, request: dict, *, token: str | None = None, expect: int):
         """Sends a request the generated function cannot (another method, another content
         type, `?format=csv`) through the generated client's own HTTP client, and records it."""
-        response = self.client(token).get_httpx_client().request(**request)
+        with self.client(token) as client:
+            response = client.get_httpx_client().request(**request)
         content_type = response.headers.get("content-type", "").split(";")[0]
         self.answers.append(Answer(operation_id, response.status_code, content_type))
         assert response.status_code == expect, (response.status_code, response.text[:600])

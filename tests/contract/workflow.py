@@ -601,7 +601,8 @@ def too_many_logins(run: Run) -> None:
     """The login limit per address answers 429 with Retry-After (last: it locks logins)."""
     body = run.m.AuthTokenRequest(username="nobody", password="guess")
     for _ in range(20):
-        response = run.api.module("login").sync_detailed(client=run.api.client(), body=body)
+        with run.api.client() as client:
+            response = run.api.module("login").sync_detailed(client=client, body=body)
         if response.status_code == 429:
             break
         assert response.status_code == 400
