@@ -47,7 +47,7 @@ from claims.serializers import (
 )
 from claims.suggestions import suggest_claims
 from claims.workflow import annotate_consensus, claim_review, is_reviewer
-from claimtrack.api import ErrorsAsJSONMixin, parse_id
+from claimtrack.api import COUNTRY_CODE_PATTERN, ErrorsAsJSONMixin, parse_id
 from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 from claimtrack.schema import IF_MATCH
@@ -452,7 +452,7 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
     """The countries that claims concern, with counts. `{code}` is alpha-2 or alpha-3."""
 
     lookup_field = "code"
-    lookup_value_regex = "[A-Za-z]{2,3}"
+    lookup_value_regex = COUNTRY_CODE_PATTERN
     serializer_class = CountrySerializer
     permission_classes = [permissions.AllowAny]  # read-only: writes answer 405
 

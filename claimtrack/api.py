@@ -254,6 +254,10 @@ class MultiValueFilter(filters.Filter):
         return super().filter(qs, value)
 
 
+# An ISO 3166-1 code as a URL or a query may give it: alpha-2 or alpha-3, any case.
+COUNTRY_CODE_PATTERN = "[A-Za-z]{2,3}"
+
+
 class CountryCodeFormField(forms.CharField):
     """An ISO 3166-1 code, alpha-2 or alpha-3, any case; cleans to alpha-2 (`esh` → `EH`)."""
 

@@ -179,7 +179,9 @@ class AutoSchema(SpectacularAutoSchema):
         if action in STANDARD_ACTIONS:
             _, verb, one = STANDARD_ACTIONS[action]
             noun = self._noun(one=one).replace("_", " ")
-            return f"{verb} {'a ' if one else ''}{noun}" if one else f"{verb} {noun}"
+            if one:
+                return f"{verb} {'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+            return f"{verb} {noun}"
         return _first_sentence(self.get_description()) or None
 
     def get_description(self) -> str:
@@ -313,8 +315,9 @@ def _form_field_schema(field) -> dict:
     if isinstance(field, api.CountryCodeFormField):
         return {
             "type": "string",
-            "pattern": "^[A-Za-z]{2,3}$",
+            "pattern": f"^{api.COUNTRY_CODE_PATTERN}$",
             "description": "ISO 3166-1 alpha-2 or alpha-3, any case (`MA`, `ma`, `MAR`).",
+            "example": "MA",
         }
     if hasattr(field, "choices"):
         return {"type": "string", "enum": [value for value, _ in field.choices]}
@@ -322,10 +325,10 @@ def _form_field_schema(field) -> dict:
 
 
 def _example(schema: dict):
+    if "example" in schema:
+        return schema["example"]
     if "enum" in schema:
         return schema["enum"][0]
-    if schema.get("pattern", "").startswith("^[A-Za-z]{2,3}"):
-        return "MA"
     return EXAMPLE_BY_TYPE.get(schema.get("format") or schema.get("type"))
 
 
