@@ -649,8 +649,8 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
-            if isinstance(instance, Citation) and instance.created_by_id is None:
-                instance.created_by = request.user
+            if isinstance(instance, Citation) and instance.pk is None:
+                instance.created_by = request.user  # who added it (not who saved it later)
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()

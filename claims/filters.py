@@ -18,7 +18,7 @@ from claims.models import (
     Stance,
 )
 from claims.workflow import Consensus, annotate_consensus
-from claimtrack.api import IdFilter, choices_filter, countries_filter, ids_filter
+from claimtrack.api import BooleanFilter, IdFilter, choices_filter, countries_filter, ids_filter
 from sources.filters import publisher_q
 
 Q_MAX_LENGTH = 500
@@ -59,6 +59,11 @@ class ClaimFilterSet(filters.FilterSet):
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
     consensus = choices_filter(
         Consensus.choices, method="filter_consensus", help_text="What the citations say."
+    )
+    needs_rereview = BooleanFilter(
+        field_name="needs_rereview",
+        lookup_expr="exact",
+        help_text="true: claims whose verdict rests on a quote that moved in its source.",
     )
     q = filters.CharFilter(
         method="filter_q",

@@ -1,6 +1,7 @@
 """A claim's change history: its own rows and its participants', countries' and citations', in
 codes for programs and in words for people (the admin's history page and the API show both)."""
 
+import datetime
 import re
 from itertools import chain
 
@@ -91,6 +92,8 @@ class _Names:
             return f"{all_countries.name(value)} ({value})"
         if isinstance(field, models.BooleanField):
             return "yes" if value else "no"
+        if isinstance(value, datetime.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
         return str(value)
 
     def summary(self, record) -> str:

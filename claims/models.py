@@ -316,6 +316,7 @@ class Claim(models.Model):
         "never touches a verdict.",
     )
     needs_rereview = models.BooleanField(
+        "needs re-review",
         default=False,
         db_default=False,
         editable=False,
@@ -386,6 +387,10 @@ class Claim(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")
         return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_status = self.__dict__.get("status")
 
     def touch(self) -> None:
         """Record that something the claim shows (participants, countries, citations) changed."""

@@ -451,6 +451,7 @@ def claim_review(
 
     claim.status, claim.version, claim.updated_at = locked.status, locked.version, locked.updated_at
     claim.needs_rereview = locked.needs_rereview
+    claim._loaded_status = locked.status  # the caller's object now holds the stored status
     return review
 
 

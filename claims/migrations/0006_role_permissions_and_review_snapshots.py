@@ -160,17 +160,18 @@ def reconstruct(apps, review, moment) -> dict:
 
 def snapshot_earlier_reviews(apps, schema_editor):
     Review = apps.get_model("claims", "Review")
+    # The plain manager: reviews are otherwise never updated (claims.models.ReviewQuerySet).
+    reviews_of = Review._base_manager
     claim_ids = (
-        Review.objects.filter(snapshot={}).order_by().values_list("claim_id", flat=True).distinct()
+        reviews_of.filter(snapshot={}).order_by().values_list("claim_id", flat=True).distinct()
     )
-    for claim_id in claim_ids:
-        reviews = list(Review.objects.filter(claim_id=claim_id).order_by("id"))
+    for claim_id in list(claim_ids):
+        reviews = list(reviews_of.filter(claim_id=claim_id).order_by("id"))
         moments = decision_moments(apps, claim_id, reviews)
         for review in reviews:
             if not review.snapshot:
                 snapshot = reconstruct(apps, review, moments[review.pk])
-                # A queryset update on the historical model: no Review.save() rules here.
-                Review.objects.filter(pk=review.pk).update(snapshot=snapshot)
+                reviews_of.filter(pk=review.pk).update(snapshot=snapshot)
 
 
 class Migration(migrations.Migration):
