@@ -143,7 +143,7 @@ def _changes(record, names: _Names) -> list[dict]:
 
 def readable_reason(reason: str | None) -> str | None:
     """A change reason with any status codes of older records as their labels."""
-    if not reason:
+    if not reason or not reason.startswith(("review:", "imported review:")):
         return reason
     return STATUS_CODE.sub(lambda m: LABEL[m.group(1)], reason)
 

@@ -2,7 +2,6 @@
 rows, the verdict form, labels, the history in words, and deletion that loses no review."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from claims.claimreview import claim_to_claimreview, with_claimreview_relations
@@ -17,16 +16,14 @@ from tests.factories import (
     ClaimFactory,
     SourceFactory,
 )
+from tests.test_admin import claim_form_data as form_data
+from tests.test_admin import messages_of
 
 pytestmark = pytest.mark.django_db
 
 TEXT = "The ministry confirmed that the agreement was signed in Rabat on Monday."
 QUOTE = "the agreement was signed in Rabat"
 REASON = "The ministry's statement confirms it."
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def change_url(claim) -> str:
@@ -70,29 +67,6 @@ def judged(staff_reviewer):
     return claim
 
 
-def form_data(claim, **changes) -> dict:
-    data = {
-        "statement": claim.statement,
-        "kind": claim.kind,
-        "event": "",
-        "occurred_on": "",
-        "date_precision": claim.date_precision,
-        "note": claim.note,
-        "expected_version": claim.version,
-    }
-    for prefix in ("participants", "countries", "citations"):
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": 0,
-                f"{prefix}-INITIAL_FORMS": 0,
-                f"{prefix}-MIN_NUM_FORMS": 0,
-                f"{prefix}-MAX_NUM_FORMS": 1000,
-            }
-        )
-    data.update(changes)
-    return data
-
-
 # --- A claim with a verdict opens read-only, with "Reopen for editing" ---------------------
 
 
@@ -112,6 +86,20 @@ def test_the_change_form_of_a_claim_with_a_verdict_refuses_a_post(client, staff_
     response = login(client, staff_editor).post(change_url(judged), data)
     assert response.status_code == 403
     assert Claim.objects.get(pk=judged.pk).statement == "The agreement was signed in Rabat."
+
+
+def test_reverting_a_claim_with_a_verdict_to_an_earlier_version_is_refused(
+    client, staff_editor, judged
+):
+    first = judged.history.earliest()
+    url = reverse("admin:claims_claim_simple_history", args=[judged.pk, first.history_id])
+    login(client, staff_editor)
+    assert client.get(url).status_code == 200  # an earlier version may be looked at
+    response = client.post(url, form_data(judged, statement="An earlier wording."))
+    assert response.status_code == 403
+    assert Claim.objects.get(pk=judged.pk).statement == "The agreement was signed in Rabat."
+    history = client.get(reverse("admin:claims_claim_history", args=[judged.pk]))
+    assert history.context["revert_allowed"] is False
 
 
 def test_reopening_needs_a_reason_then_makes_the_claim_editable(client, staff_editor, judged):

@@ -431,3 +431,15 @@ def test_the_migration_rebuilds_earlier_reviews_snapshots_from_the_audit_history
     assert Review.objects.get(pk=first.pk).snapshot["statement"].endswith("sovereignty.")
     assert len(Review.objects.get(pk=second.pk).snapshot["participants"]) == 2
     assert Review.objects.get(pk=first.pk).cited_ids == [citation.pk]
+
+
+def test_loading_the_demo_again_leaves_a_judged_demo_claim_as_it_was_judged(reviewer):
+    call_command("load_demo", stdout=io.StringIO())
+    claim = Claim.objects.get(statement="Morocco established diplomatic relations with Israel.")
+    claim.participants.filter(role="object").delete()  # the team's own correction
+    claim_review(claim=claim, status="confirmed", reviewer=reviewer, rationale=REASON)
+    judged = list(claim.participants.values_list("actor__name", "role"))
+
+    call_command("load_demo", stdout=io.StringIO())
+
+    assert list(claim.participants.values_list("actor__name", "role")) == judged
