@@ -101,11 +101,14 @@ def _describe(instance: models.Model) -> str:
     return f"citation #{instance.pk}" if instance.pk else "a citation"
 
 
-def check_save(instance: models.Model) -> None:
-    """The guard before `instance` (a claim or one of its parts) is saved."""
+def check_save(instance: models.Model, update_fields=None) -> None:
+    """The guard before `instance` (a claim or one of its parts) is saved (only
+    `update_fields`, when given)."""
     if getattr(instance, "restoring_with_claim", False):
         return  # claims.admin_views.restore_claim: bringing back what was judged
     if isinstance(instance, Claim):
+        if update_fields is not None and not {*CLAIM_FIELDS, "event"} & set(update_fields):
+            return  # e.g. the workflow's status, or the re-review flag
         _check_claim_save(instance)
     elif type(instance) in PART_FIELDS:
         _check_part_save(instance)

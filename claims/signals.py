@@ -22,10 +22,10 @@ from sources.models import Source
 @receiver(pre_save, sender=ClaimActor)
 @receiver(pre_save, sender=ClaimCountry)
 @receiver(pre_save, sender=Citation)
-def verdict_guard_on_save(sender, instance, raw=False, **kwargs) -> None:
+def verdict_guard_on_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
     # A material change to a claim with a verdict is refused (VerdictLocked, 409).
     if not raw:
-        integrity.check_save(instance)
+        integrity.check_save(instance, update_fields)
 
 
 @receiver(pre_delete, sender=ClaimActor)

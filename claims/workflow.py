@@ -78,14 +78,17 @@ VERDICTS: frozenset[ClaimStatus] = frozenset(
     {S.CONFIRMED, S.MOSTLY_TRUE, S.MIXED, S.MISLEADING, S.FALSE, S.UNVERIFIABLE}
 )
 
-# Every move anyone may make. Who may make which: any move needs REVIEW_PERMISSION, a move
-# to a verdict VERDICT_PERMISSION too; a reopen (verdict → in review) needs a reason.
+# Every move anyone may make; a reopen (verdict → in review) needs a reason.
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     # Straight to a verdict is for reviewers only (and for imported verdicts).
     S.UNVERIFIED: frozenset({S.IN_REVIEW}) | VERDICTS,
     S.IN_REVIEW: frozenset({S.UNVERIFIED}) | VERDICTS,
     **{verdict: frozenset({S.IN_REVIEW}) for verdict in VERDICTS},  # reopen
 }
+
+# Who may make which move: every move needs REVIEW_PERMISSION (editors and reviewers); a move
+# to these targets needs this permission as well.
+TARGET_PERMISSION: dict[ClaimStatus, str] = {verdict: VERDICT_PERMISSION for verdict in VERDICTS}
 
 # Evidence: which citation stances count as supporting or refuting a claim.
 SUPPORTING: frozenset[str] = frozenset({Stance.SUPPORTS})
@@ -161,14 +164,16 @@ def may_record_verdict(user) -> bool:
     return may_review(user) and user.has_perm(VERDICT_PERMISSION)
 
 
+def _may_move_to(user, target: str) -> bool:
+    extra = TARGET_PERMISSION.get(ClaimStatus(target))
+    return extra is None or user.has_perm(extra)
+
+
 def allowed_targets(current: str, user) -> list[ClaimStatus]:
     """The statuses this user may move a claim in `current` to, in status order (for UIs)."""
     if not may_review(user):
         return []
-    verdicts_too = may_record_verdict(user)
-    return _in_status_order(
-        t for t in TRANSITIONS[ClaimStatus(current)] if verdicts_too or t not in VERDICTS
-    )
+    return _in_status_order(t for t in TRANSITIONS[ClaimStatus(current)] if _may_move_to(user, t))
 
 
 def _check_has_role(user) -> None:
@@ -177,7 +182,7 @@ def _check_has_role(user) -> None:
 
 
 def _check_role(user, target: str) -> None:
-    if target in VERDICTS and not may_record_verdict(user):
+    if not _may_move_to(user, target):
         raise ReviewPermissionDenied("Only reviewers can record a verdict.")
 
 
