@@ -36,6 +36,7 @@ from claims.workflow import (
     current_verdict,
     may_review,
 )
+from claimtrack.api import parse_id
 from sources.admin import HistoryAdmin, SourceAdmin
 from sources.models import Publisher, Source
 
@@ -144,9 +145,9 @@ class EventFilter(admin.SimpleListFilter):
         # EXISTS, not a DISTINCT join: it stops at the first claim of each event.
         described = Exists(Claim.objects.filter(event=OuterRef("pk")))
         events = list(Event.objects.filter(described).order_by("-starts_on", "name")[: self.shown])
-        chosen = self.value()
-        if chosen and chosen.isdigit() and all(str(e.pk) != chosen for e in events):
-            events += list(Event.objects.filter(pk=int(chosen)))
+        chosen = parse_id(self.value())
+        if chosen is not None and all(e.pk != chosen for e in events):
+            events += list(Event.objects.filter(pk=chosen))
         return [(str(e.pk), e.name) for e in events]
 
     def queryset(self, request, queryset):
@@ -235,17 +236,17 @@ def _prefill(request, model) -> list[dict]:
         )
         return [{"country": code, "role": CountryRole.MENTIONED} for code in codes]
     if model is ClaimActor:
-        ids = [int(v) for v in get.getlist("actor") if v.isdigit() and len(v) < 19]
+        ids = [pk for pk in map(parse_id, get.getlist("actor")) if pk is not None]
         known = set(Actor.objects.filter(pk__in=ids).values_list("pk", flat=True))
         return [{"actor": pk} for pk in dict.fromkeys(ids) if pk in known]
     if model is Citation:
-        raw = get.get("source", "")
-        if not (raw.isdigit() and len(raw) < 19 and Source.objects.filter(pk=int(raw)).exists()):
+        source = parse_id(get.get("source"))
+        if source is None or not Source.objects.filter(pk=source).exists():
             return []
         stance = get.get("stance", "")
         return [
             {
-                "source": int(raw),
+                "source": source,
                 "quote": get.get("quote", ""),
                 "prefix": get.get("prefix", "")[:32],
                 "suffix": get.get("suffix", "")[:32],
@@ -536,8 +537,7 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         # An autocomplete renders its initial value with a query: only an id may go in.
-        event = initial.get("event")
-        if event is not None and not (str(event).isdigit() and len(str(event)) < 19):
+        if "event" in initial and parse_id(initial["event"]) is None:
             del initial["event"]
         return initial
 
@@ -679,11 +679,12 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         # The claim's own versions and its parts' changes, in words (claims.history).
         extra = dict(extra_context or {})
-        if str(object_id).isdigit() and len(str(object_id)) < 19:
-            entries = claim_history(int(object_id), limit=200)
+        claim_id = parse_id(object_id)
+        if claim_id is not None:
+            entries = claim_history(claim_id, limit=200)
             extra["claim_changes"] = [e for e in entries if e["model"] == "claim"]
             extra["part_changes"] = [e for e in entries if e["model"] != "claim"]
-            claim = Claim.objects.filter(pk=int(object_id)).first()
+            claim = Claim.objects.filter(pk=claim_id).first()
             extra["revert_allowed"] = claim is not None and self.has_change_permission(
                 request, claim
             )

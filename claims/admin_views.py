@@ -40,6 +40,7 @@ from claims.workflow import (
     claim_review,
     may_review,
 )
+from claimtrack.api import parse_id
 from sources.models import Source
 
 # --- Review: the one admin path that changes a claim's status -----------------------------
@@ -96,9 +97,10 @@ def _workflow_messages(error: ValidationError) -> list[str]:
 
 
 def _claim_or_404(object_id) -> Claim:
-    if not str(object_id).isdigit() or len(str(object_id)) > 18:
+    claim_id = parse_id(str(object_id))
+    if claim_id is None:
         raise Http404("No such claim.")
-    return get_object_or_404(Claim, pk=int(object_id))
+    return get_object_or_404(Claim, pk=claim_id)
 
 
 def _refusals(request, error) -> None:
@@ -350,9 +352,11 @@ def deleted_claims_view(model_admin, request):
     if not model_admin.has_delete_permission(request):
         raise PermissionDenied
     if request.method == "POST":
-        raw = request.POST.get("history_id", "")
+        history_id = parse_id(request.POST.get("history_id"))
         record = (
-            deleted_claim_records().filter(history_id=int(raw)).first() if raw.isdigit() else None
+            deleted_claim_records().filter(history_id=history_id).first()
+            if history_id is not None
+            else None
         )
         if record is None:
             messages.error(

@@ -17,9 +17,10 @@ from claims.models import (
     ClaimStatus,
     Event,
     Review,
+    Stance,
 )
 from claims.workflow import LABEL, REFUTING, SUPPORTING, Consensus, claim_consensus
-from claimtrack.api import MAX_ID, StrictModelSerializer, StrictSerializer
+from claimtrack.api import MAX_ID, StrictModelSerializer, StrictSerializer, parse_id
 
 
 class CountryCodeField(serializers.CharField):
@@ -69,14 +70,9 @@ class EventRefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             data = data.get("id")
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
+        pk = parse_id(data)
+        if pk is None:
             self.fail("invalid")
-        try:
-            pk = int(data)
-        except ValueError:
-            self.fail("invalid")
-        if not 0 < pk <= MAX_ID:
-            self.fail("does_not_exist", pk=pk)
         try:
             return Event.objects.get(pk=pk)
         except Event.DoesNotExist:
@@ -103,7 +99,10 @@ class ClaimCountrySerializer(StrictModelSerializer):
         read_only_fields = ["derived"]
 
 
-class CitationBriefSerializer(serializers.ModelSerializer):
+class CitationBriefSerializer(StrictModelSerializer):
+    """A citation as its claim shows it; written with a new claim as
+    {source, quote, prefix?, suffix?, stance?, note?}."""
+
     source_url = serializers.URLField(source="source.url", read_only=True)
     source_title = serializers.CharField(source="source.title", read_only=True)
 
@@ -116,11 +115,21 @@ class CitationBriefSerializer(serializers.ModelSerializer):
             "source_title",
             "stance",
             "quote",
+            "prefix",
+            "suffix",
+            "note",
             "anchoring",
             "start",
             "end",
         ]
-        read_only_fields = fields
+        read_only_fields = ["anchoring", "start", "end"]
+        extra_kwargs = {
+            "quote": {"max_length": 10_000},
+            # TextQuoteSelector context is exact: a prefix may end in a space.
+            "prefix": {"write_only": True, "trim_whitespace": False},
+            "suffix": {"write_only": True, "trim_whitespace": False},
+            "note": {"write_only": True, "max_length": 20_000},
+        }
 
 
 def _no_duplicates(rows, key, label: str, field: str):
@@ -140,8 +149,10 @@ class ClaimSerializer(StrictModelSerializer):
     Participants and hand-entered countries are written in the same request, in one
     transaction. Countries implied by participants and the event are derived (`derived: true`);
     sending them back changes nothing. `status`, `status_label`, `needs_rereview`, `version`,
-    `created_by`, `created_at`, `updated_at` and `citations` are read-only (citations have their
-    own endpoint). While the claim has a verdict only `note` may change (else 409).
+    `created_by`, `created_at` and `updated_at` are read-only. `citations` are written with a new
+    claim (created and anchored in its transaction); afterwards they change through their own
+    endpoint, and an update that sends different ones is refused (400), not ignored. While the
+    claim has a verdict only `note` may change (else 409).
     """
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
@@ -149,7 +160,7 @@ class ClaimSerializer(StrictModelSerializer):
     event = EventRefField(required=False, allow_null=True)
     countries = ClaimCountrySerializer(many=True, required=False, max_length=100)
     participants = ParticipantSerializer(many=True, required=False, max_length=100)
-    citations = CitationBriefSerializer(many=True, read_only=True)
+    citations = CitationBriefSerializer(many=True, required=False, max_length=100)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -206,9 +217,15 @@ class ClaimSerializer(StrictModelSerializer):
     def create(self, validated_data):
         participants = validated_data.pop("participants", [])
         countries = validated_data.pop("countries", [])
+        citations = validated_data.pop("citations", [])
         claim = Claim.objects.create(**validated_data)
         self._write_participants(claim, participants)
         self._write_countries(claim, countries)
+        for citation in citations:
+            # Citation.save() anchors the quote in the source's text.
+            Citation.objects.create(
+                claim=claim, created_by=validated_data.get("created_by"), **citation
+            )
         claim.refresh_from_db(fields=["version", "updated_at"])
         return claim
 
@@ -216,6 +233,7 @@ class ClaimSerializer(StrictModelSerializer):
     def update(self, instance, validated_data):
         participants = validated_data.pop("participants", None)
         countries = validated_data.pop("countries", None)
+        self._refuse_citation_changes(instance, validated_data.pop("citations", None))
         for field, value in validated_data.items():
             setattr(instance, field, value)
         instance.save()
@@ -226,6 +244,23 @@ class ClaimSerializer(StrictModelSerializer):
         # Nested writes moved the version on in the database (see Claim.touch).
         instance.refresh_from_db(fields=["version", "updated_at"])
         return instance
+
+    @staticmethod
+    def _refuse_citation_changes(claim: Claim, citations: list[dict] | None) -> None:
+        """Citations sent back as read are accepted; any other list is refused by name."""
+        if citations is None:
+            return
+        current = sorted((c.source_id, c.stance, c.quote) for c in claim.citations.all())
+        sent = sorted(
+            (c["source"].pk, c.get("stance", Stance.SUPPORTS), c["quote"]) for c in citations
+        )
+        if sent != current:
+            raise serializers.ValidationError(
+                {
+                    "citations": "A claim's citations change at /api/v1/citations/ "
+                    "(POST, PATCH, DELETE), not by rewriting the claim."
+                }
+            )
 
     def _write_participants(self, claim: Claim, participants: list[dict]) -> None:
         wanted = {(p["actor"].pk, p["role"]) for p in participants}

@@ -45,8 +45,8 @@ from claims.workflow import (
     claim_review,
     claim_snapshot,
 )
-from claimtrack.api import ErrorsAsJSONMixin
-from claimtrack.concurrency import ConditionalMixin, if_none_match
+from claimtrack.api import ErrorsAsJSONMixin, parse_id
+from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 from sources.mentions import find_mentions
 
@@ -253,20 +253,19 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             if settings.CLAIMTRACK_REQUIRE_IF_MATCH:
                 raise PreconditionRequired()
             return None
-        try:
-            return int(header.strip().removeprefix("W/").strip('"'))
-        except ValueError:
-            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".') from None
+        version = parse_id(header.strip().removeprefix("W/").strip('"'))
+        if version is None:
+            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".')
+        return version
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def history(self, request, pk=None):
         """Every change to the claim and its parts, newest first (for those who may delete
         claims, also of a deleted claim)."""
-        try:
-            claim_id = int(pk)
-        except ValueError:
-            raise NotFound() from None
+        claim_id = parse_id(pk)
+        if claim_id is None:
+            raise NotFound(f"No claim {pk[:20]!r}.")
         deleted_visible = (
             request.user.has_perm("claims.delete_claim")
             and Claim.history.filter(id=claim_id).exists()
@@ -302,7 +301,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
         etag = self.etag_for(claim)
-        if etag in if_none_match(request):
+        if not_modified(request, etag):
             response = Response(status=304)
         else:
             response = Response(claim_representation(claim, self.claim_url_prefix()))

@@ -15,6 +15,24 @@ from rest_framework import exceptions, negotiation, parsers, renderers, serializ
 MAX_ID = 2**63 - 1
 
 
+def parse_id(raw) -> int | None:
+    """A row id from text a client sent (URL, query, form, header): ASCII digits only, from 1
+    to MAX_ID; None for anything else.
+
+    Every id from outside goes through here. `str.isdigit()` accepts "²" (which int() then
+    refuses: a 500), and int() accepts "١٢", " 12 " and "1_2", none of them an id.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 < raw <= MAX_ID else None
+    text = raw if isinstance(raw, str) else ""
+    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 class StrictInputMixin:
     """Refuses fields it does not know (a typo must not be silently ignored).
 
@@ -226,8 +244,17 @@ class CountryCodeFormField(forms.CharField):
 
 
 class IdFormField(forms.IntegerField):
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+    """A row id in a query or form (see parse_id)."""
+
+    default_error_messages = {"invalid": f"Give a row id: a whole number from 1 to {MAX_ID}."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        pk = parse_id(value)
+        if pk is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return pk
 
 
 def choice_field(choices) -> forms.ChoiceField:

@@ -20,9 +20,11 @@ def _tags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
-def if_none_match(request) -> set[str]:
-    """The entity tags a client says it already has."""
-    return _tags(request.headers.get("If-None-Match", ""))
+def not_modified(request, etag: str) -> bool:
+    """Whether a read may answer 304: If-None-Match lists `etag`, or is `*` (RFC 9110 13.1.2:
+    any current representation matches, and the resource exists since it is being read)."""
+    tags = _tags(request.headers.get("If-None-Match", ""))
+    return etag in tags or "*" in tags
 
 
 class ConditionalMixin:
@@ -41,7 +43,7 @@ class ConditionalMixin:
         instance = self.get_object()
         data = self.get_serializer(instance).data
         etag = self.etag_for(instance, data)
-        if etag in if_none_match(request):
+        if not_modified(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(data)

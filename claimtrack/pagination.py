@@ -24,14 +24,32 @@ def _encode(payload: dict) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A cursor holds one row's (value, id): a date, a number or a name. The longest a link makes
+# (a 300-character name, \u-escaped, in base64) is under 5,000 characters; longer ones were not
+# made here and are refused before they are decoded.
+MAX_CURSOR_LENGTH = 8192
+
+
 def _decode(token: str) -> dict:
     try:
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise ValueError
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw)
         value, pk = payload["p"]
         if not isinstance(pk, int) or not 0 < pk <= MAX_ID or payload.get("r") not in (0, 1):
             raise ValueError
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        if not (value is None or isinstance(value, str | int | float)):
+            raise ValueError
+    # RecursionError: a forged cursor of deeply nested lists.
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+    ):
         raise serializers.ValidationError(
             {"cursor": "Invalid cursor: use the next/previous links as given."}
         ) from None

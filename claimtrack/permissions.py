@@ -7,14 +7,23 @@
   groups and their permissions are data); deleting claims and sources is a permission of its
   own that no role group has.
 - `is_staff` only lets a person into the admin site; it grants nothing here.
+- A method an endpoint does not have answers 405 whoever asks.
 """
 
 from rest_framework import permissions
 
 
+def handles(view, method: str) -> bool:
+    """Whether `view` has a handler for `method` (as APIView.dispatch looks it up)."""
+    name = method.lower()
+    return name in view.http_method_names and hasattr(view, name)
+
+
 class RolePermission(permissions.DjangoModelPermissionsOrAnonReadOnly):
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
+        if request.method in permissions.SAFE_METHODS or not handles(view, request.method):
+            # A method the endpoint does not have is a 405 for everyone (dispatch answers
+            # it), not a 401/403 suggesting that another role could do it.
             return True
         user = request.user
         if not (user and user.is_authenticated):

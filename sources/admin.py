@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from claimtrack.api import parse_id
 from sources.models import Publisher, Source
 
 
@@ -20,6 +21,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
             if obj is None or not self.has_change_permission(request, obj):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history looks the id up as given ("²" was a 500): one that is no row id is
+        # answered as the admin answers a missing object.
+        if parse_id(object_id) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(Publisher)

@@ -1,15 +1,16 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from claimtrack.api import choices_filter, countries_filter
+from claimtrack.api import choices_filter, countries_filter, parse_id
 from sources.canonical import canonicalize_url
 from sources.models import Publisher, PublisherKind, Source
 
 
 def publisher_q(value: str, prefix: str = "") -> Q:
     """A publisher given by id or by domain (`apnews.com`, with or without www.)."""
-    if value.isdigit() and len(value) < 19:
-        return Q(**{f"{prefix}id": int(value)})
+    pk = parse_id(value)
+    if pk is not None:
+        return Q(**{f"{prefix}id": pk})
     return Q(**{f"{prefix}domain": value.lower().removeprefix("www.")})
 
 

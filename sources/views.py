@@ -1,12 +1,12 @@
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claimtrack.api import ErrorsAsJSONMixin
 from claimtrack.concurrency import ConditionalMixin
-from claimtrack.exceptions import Conflict
+from claimtrack.exceptions import Conflict, RequestTooLarge
 from sources.anchoring import source_reanchor
 from sources.canonical import canonicalize_url
 from sources.filters import PublisherFilterSet, SourceFilterSet
@@ -18,12 +18,6 @@ from sources.serializers import (
     ReanchorResultSerializer,
     SourceSerializer,
 )
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request is larger than this server accepts."
-    default_code = "too_large"
 
 
 class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
@@ -78,7 +72,7 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         try:
             source, created = ingest(**serializer.validated_data, user=request.user)
         except IngestTooLarge as error:
-            raise PayloadTooLarge(error.message) from None
+            raise RequestTooLarge(error.message) from None
         except IngestError as error:
             raise serializers.ValidationError({error.field: [error.message]}) from None
         return Response(

@@ -1,4 +1,8 @@
 import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import user_with_role
+from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +66,28 @@ def test_writes_to_the_read_only_countries_answer_405(editor_client, method):
     response = getattr(editor_client, method)(path, {}, format="json")
     assert response.status_code == 405
     assert response.json()["status"] == 405
+
+
+@pytest.mark.parametrize("role", ["anonymous", "editor", "reviewer", "staff"])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("delete", "/api/v1/claims/{id}/reviews/"),
+        ("put", "/api/v1/claims/{id}/reviews/"),
+        ("delete", "/api/v1/claims/"),
+        ("post", "/api/v1/claims/{id}/history/"),
+        ("delete", "/api/v1/claims/stats/"),
+    ],
+)
+def test_a_method_an_endpoint_does_not_have_answers_405_whoever_asks(role, method, path):
+    client = APIClient()
+    if role != "anonymous":
+        roles = ["reviewer"] if role == "staff" else [role]
+        client.force_authenticate(user_with_role(role, *roles, is_staff=role == "staff"))
+    claim = ClaimFactory()
+    response = getattr(client, method)(path.format(id=claim.pk), {}, format="json")
+    assert response.status_code == 405, response.content
+    body = response.json()
+    assert (body["status"], body["code"]) == (405, "method_not_allowed")
+    assert "GET" in response["Allow"]
+    assert claim.reviews.count() == 0

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,31 @@ def test_an_oversized_article_answers_413_and_stores_nothing(editor_client, sett
     )
     assert response.status_code == 413
     assert not Source.objects.exists()
+
+
+def article_of(size: int, sentence: str) -> str:
+    """Text of about `size` UTF-8 bytes, in paragraphs of `sentence`."""
+    paragraph = " ".join([sentence] * 20) + "\n\n"
+    return paragraph * (size // len(paragraph.encode()))
+
+
+@pytest.mark.parametrize(
+    "sentence, ascii_json",
+    [
+        ('The minister said "yes" to the plan\tand\\or its annex.', False),
+        ("قال الوزير إن المغرب وافق على الخطة.", True),  # every letter sent as \uXXXX
+    ],
+    ids=["quoted-english", "arabic-escaped"],
+)
+def test_an_article_just_under_the_ingest_cap_is_accepted_through_the_api(
+    editor_client, settings, sentence, ascii_json
+):
+    text = article_of(settings.CLAIMTRACK_MAX_INGEST_BYTES - 4096, sentence)
+    body = json.dumps({"url": "https://x.example/long", "text": text}, ensure_ascii=ascii_json)
+    assert len(body) > settings.CLAIMTRACK_MAX_INGEST_BYTES  # escaping makes the body longer
+    response = editor_client.post(INGEST, body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    assert Source.objects.get().text.strip() == text.strip()
 
 
 def test_anonymous_clients_cannot_ingest(api_client):

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from io import StringIO
@@ -126,6 +127,24 @@ def test_an_export_holds_no_password_hash_and_no_token(tmp_path):
     records = [json.loads(line) for line in text.splitlines()]
     assert records[0]["format"] == "claimtrack-export"
     assert records[-1]["counts"]["auth.user"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("existing_mode", [None, 0o644, 0o666])
+def test_an_export_is_readable_by_its_owner_only_new_or_overwritten(tmp_path, existing_mode):
+    user_with_role("reporter", "editor", email="reporter@example.org")
+    path = tmp_path / "export.jsonl"
+    if existing_mode is not None:
+        path.write_text("an older export\n")
+        path.chmod(existing_mode)
+    old_umask = os.umask(0o022)  # a usual umask: it must not decide the mode
+    try:
+        call_command("export_data", str(path), stdout=StringIO())
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "reporter@example.org" in path.read_text(encoding="utf-8")
+    assert "an older export" not in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from claims.workflow import claim_review
+from claimtrack.auth import token_create
 from tests.conftest import DELETE_PERMISSIONS, ensure_role_groups, user_with_role
 from tests.factories import (
     ActorFactory,
@@ -205,9 +206,10 @@ def objects(db):
 
 
 def api_client_for(role: str) -> APIClient:
+    """A client signed in as API clients are: with a token from a login."""
     client = APIClient()
     if role != "anonymous":
-        client.force_authenticate(make_user(role))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=make_user(role))[1]}")
     return client
 
 

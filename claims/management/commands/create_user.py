@@ -7,9 +7,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from knox.models import AuthToken
 
 from claims.workflow import ROLE_GROUPS
+from claimtrack.auth import token_create
 
 
 class Command(BaseCommand):
@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 username=username, email=email, password=password, is_staff=not api_only
             )
             user.groups.add(group)
-            instance, token = AuthToken.objects.create(user)
+            instance, token = token_create(user=user)
         where = "API only" if api_only else "logs in to the admin at /admin/ with that password"
         self.stdout.write(f"Created {role} {username!r} ({where}). API token (shown once):")
         self.stdout.write(token)
