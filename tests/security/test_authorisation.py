@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = None  # anyone, also anonymous
 NOBODY = "nobody"  # no permission grants it (reviews are never changed)
+SIGNED_IN = "signed in"  # any account, whatever its role (its own tokens)
 
 # --- The roles -----------------------------------------------------------------------------
 
@@ -70,7 +71,11 @@ def make_user(role: str):
 
 
 def allowed(role: str, needs) -> bool:
-    return needs is PUBLIC or (ROLES[role] is not None and needs in ROLES[role])
+    if needs is PUBLIC:
+        return True
+    if ROLES[role] is None:
+        return False
+    return needs is SIGNED_IN or needs in ROLES[role]
 
 
 # --- The one table: what each operation needs ----------------------------------------------
@@ -99,6 +104,8 @@ def _crud() -> dict[tuple[str, str], str]:
 API = {
     **_crud(),
     ("post", "/api/v1/auth/token/"): PUBLIC,
+    ("post", "/api/v1/auth/logout/"): SIGNED_IN,
+    ("post", "/api/v1/auth/logoutall/"): SIGNED_IN,
     ("post", "/api/v1/claims/{id}/reviews/"): "claims.add_review",
     ("post", "/api/v1/claims/{id}/reopen/"): "claims.add_review",
     ("post", "/api/v1/claimreview/import/"): "claims.record_verdict",
