@@ -18,7 +18,14 @@ from claims.models import (
     Stance,
 )
 from claims.workflow import Consensus, annotate_consensus
-from claimtrack.api import FilterSet, IdFilter, choices_filter, countries_filter, ids_filter
+from claimtrack.api import (
+    BooleanFilter,
+    FilterSet,
+    IdFilter,
+    choices_filter,
+    countries_filter,
+    ids_filter,
+)
 from sources.filters import publisher_q
 
 Q_MAX_LENGTH = 500
@@ -117,6 +124,12 @@ class ClaimFilterSet(FilterSet):
         method="filter_consensus",
         label="Consensus",
         help_text="What the citations say, taken together.",
+    )
+    needs_rereview = BooleanFilter(
+        field_name="needs_rereview",
+        lookup_expr="exact",
+        label="Needs re-review",
+        help_text="`true`: claims whose verdict rests on a quote that moved in its source.",
     )
     q = filters.CharFilter(
         method="filter_q",

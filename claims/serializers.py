@@ -12,6 +12,7 @@ from rest_framework import serializers
 from claims.claimreview.export import SCHEMA_CONTEXT
 from claims.history import HISTORY_TYPES
 from claims.history import PARTS as HISTORY_PARTS
+from claims.integrity import snapshot_changes
 from claims.models import (
     Actor,
     Citation,
@@ -25,8 +26,8 @@ from claims.models import (
     Review,
     Stance,
 )
-from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
-from claimtrack.api import MAX_ID, StrictModelSerializer, parse_id
+from claims.workflow import LABEL, REFUTING, SUPPORTING, Consensus, claim_consensus
+from claimtrack.api import MAX_ID, StrictModelSerializer, StrictSerializer, parse_id
 from sources.serializers import MentionSerializer
 
 
@@ -155,13 +156,15 @@ class ClaimSerializer(StrictModelSerializer):
 
     Participants and hand-entered countries are written in the same request, in one
     transaction. Countries implied by participants and the event are derived (`derived: true`);
-    sending them back changes nothing. `status`, `version`, `created_by`, `created_at`,
-    `updated_at` are read-only. `citations` are written with a new claim (created and anchored
-    in its transaction); afterwards they change through their own endpoint, and an update that
-    sends different ones is refused (400), not ignored.
+    sending them back changes nothing. `status`, `status_label`, `needs_rereview`, `version`,
+    `created_by`, `created_at` and `updated_at` are read-only. `citations` are written with a new
+    claim (created and anchored in its transaction); afterwards they change through their own
+    endpoint, and an update that sends different ones is refused (400), not ignored. While the
+    claim has a verdict only `note` may change (else 409).
     """
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
+    status_label = serializers.SerializerMethodField()
     event = EventRefField(required=False, allow_null=True)
     countries = ClaimCountrySerializer(many=True, required=False, max_length=100)
     participants = ParticipantSerializer(many=True, required=False, max_length=100)
@@ -181,6 +184,8 @@ class ClaimSerializer(StrictModelSerializer):
             "statement",
             "kind",
             "status",
+            "status_label",
+            "needs_rereview",
             "event",
             "occurred_on",
             "date_precision",
@@ -190,12 +195,16 @@ class ClaimSerializer(StrictModelSerializer):
             "support_count",
             "refute_count",
             "consensus",
+            "note",
             "version",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "version", "created_at", "updated_at"]
+        read_only_fields = ["status", "needs_rereview", "version", "created_at", "updated_at"]
+
+    def get_status_label(self, claim) -> str:
+        return LABEL[ClaimStatus(claim.status)]
 
     def validate(self, attrs):
         _no_duplicates(
@@ -311,6 +320,8 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
         "statement": claim.statement,
         "kind": claim.kind,
         "status": claim.status,
+        "status_label": LABEL[ClaimStatus(claim.status)],
+        "needs_rereview": claim.needs_rereview,
         "event": {"id": claim.event.pk, "name": claim.event.name} if claim.event_id else None,
         "occurred_on": claim.occurred_on.isoformat() if claim.occurred_on else None,
         "date_precision": claim.date_precision,
@@ -350,6 +361,7 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
         "support_count": getattr(claim, "support_count", 0),
         "refute_count": getattr(claim, "refute_count", 0),
         "consensus": getattr(claim, "consensus", "unsourced"),
+        "note": claim.note,
         "version": claim.version,
         "created_by": claim.created_by.username if claim.created_by_id else None,
         "created_at": _timestamp(claim.created_at),
@@ -365,6 +377,8 @@ SELECT c.id, c.created_at, c.updated_at, json_build_object(
     'statement', c.statement,
     'kind', c.kind,
     'status', c.status,
+    'needs_rereview', c.needs_rereview,
+    'note', c.note,
     'event', CASE WHEN e.id IS NULL THEN NULL ELSE json_build_object('id', e.id, 'name', e.name)
              END,
     'occurred_on', c.occurred_on,
@@ -417,6 +431,8 @@ def _from_document(row: tuple, claim_url_prefix: str) -> dict:
         "statement": doc["statement"],
         "kind": doc["kind"],
         "status": doc["status"],
+        "status_label": LABEL[ClaimStatus(doc["status"])],
+        "needs_rereview": doc["needs_rereview"],
         "event": doc["event"],
         "occurred_on": doc["occurred_on"],
         "date_precision": doc["date_precision"],
@@ -434,6 +450,7 @@ def _from_document(row: tuple, claim_url_prefix: str) -> dict:
         "support_count": support,
         "refute_count": refute,
         "consensus": claim_consensus(support, refute).value,
+        "note": doc["note"],
         "version": doc["version"],
         "created_by": doc["created_by"],
         "created_at": _timestamp(created_at),
@@ -514,10 +531,27 @@ class CitationSerializer(StrictModelSerializer):
         extra_kwargs = {"quote": {"max_length": 10_000}}
 
 
+CHANGE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "label": {"type": "string"},
+        "judged": {"nullable": True},
+        "now": {"nullable": True},
+    },
+}
+
+
 class ReviewSerializer(StrictModelSerializer):
-    """A status decision. Written as {status, rationale, citations}; append-only."""
+    """A status decision. Written as {status, rationale, citations}; a permanent record.
+
+    Read, it carries `snapshot` (what the decision was made on, `claim_version` its version)
+    and `changed_since`: what differs in the claim now (given the current snapshot in the
+    context as `current_snapshot`; empty otherwise).
+    """
 
     status = serializers.ChoiceField(ClaimStatus.choices, write_only=True)
+    status_label = serializers.SerializerMethodField()
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     citations = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
@@ -525,6 +559,8 @@ class ReviewSerializer(StrictModelSerializer):
         max_length=200,
         write_only=True,
     )
+    snapshot = serializers.JSONField(read_only=True)
+    changed_since = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
@@ -532,6 +568,7 @@ class ReviewSerializer(StrictModelSerializer):
             "id",
             "claim",
             "status",
+            "status_label",
             "status_before",
             "status_after",
             "rationale",
@@ -539,15 +576,40 @@ class ReviewSerializer(StrictModelSerializer):
             "reviewer",
             "imported",
             "created_at",
+            "claim_version",
+            "snapshot",
+            "changed_since",
         ]
-        read_only_fields = ["claim", "status_before", "status_after", "imported", "created_at"]
+        read_only_fields = [
+            "claim",
+            "status_before",
+            "status_after",
+            "imported",
+            "created_at",
+            "claim_version",
+        ]
         extra_kwargs = {"rationale": {"max_length": 20_000}}
+
+    def get_status_label(self, review) -> str:
+        return LABEL[ClaimStatus(review.status_after)]
+
+    @extend_schema_field({"type": "array", "items": CHANGE_SCHEMA})
+    def get_changed_since(self, review) -> list[dict]:
+        now = self.context.get("current_snapshot")
+        return snapshot_changes(review.snapshot, now) if now is not None else []
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["status"] = instance.status_after
-        data["citations"] = [citation.pk for citation in instance.citations.all()]
+        # As recorded with the decision: deleting a citation later does not rewrite it.
+        data["citations"] = instance.cited_ids
         return data
+
+
+class ReopenSerializer(StrictSerializer):
+    """Why a claim with a verdict is reopened (required)."""
+
+    reason = serializers.CharField(max_length=20_000)
 
 
 class ReviewSchema(OpenApiSerializerExtension):

@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, renderers, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
@@ -40,13 +40,22 @@ from claims.serializers import (
     EventSerializer,
     HistoryEntrySerializer,
     ImportReportSerializer,
+    ReopenSerializer,
     ReviewSerializer,
     SuggestionSerializer,
     claim_representation,
     claim_representations,
 )
 from claims.suggestions import suggest_claims
-from claims.workflow import annotate_consensus, claim_review, is_reviewer
+from claims.workflow import (
+    LABEL,
+    REVIEW_PERMISSION,
+    VERDICT_PERMISSION,
+    annotate_consensus,
+    claim_reopen,
+    claim_review,
+    claim_snapshot,
+)
 from claimtrack.api import COUNTRY_CODE_PATTERN, ErrorsAsJSONMixin, parse_id
 from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
@@ -59,6 +68,8 @@ CSV_COLUMNS = [
     "statement",
     "kind",
     "status",
+    "status_label",
+    "needs_rereview",
     "occurred_on",
     "date_precision",
     "event",
@@ -127,6 +138,8 @@ def claim_csv_row(claim: Claim) -> list[str]:
             claim.statement,
             claim.kind,
             claim.status,
+            LABEL[claim.status],
+            "yes" if claim.needs_rereview else "no",
             claim.occurred_on,
             claim.date_precision,
             claim.event.name if claim.event else "",
@@ -215,6 +228,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
     renderer_classes = [FastJSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    required_permissions: list[str] | None = None  # set per action (RolePermission)
 
     def get_renderers(self):
         # CSV exports the list; a created or updated claim is not a CSV (it rendered as nothing).
@@ -231,6 +245,8 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         serializer.save(created_by=self.request.user)
 
     def get_serializer_class(self):
+        if self.action == "reopen":
+            return ReopenSerializer
         return ReviewSerializer if self.action == "reviews" else ClaimSerializer
 
     @extend_schema(
@@ -253,14 +269,21 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        required_permissions=[REVIEW_PERMISSION],
+    )
     def reviews(self, request, pk=None):
-        """GET: the claim's reviews, newest first. POST: record a status change (the workflow
-        decides: roles, allowed transitions, evidence rules); honours If-Match."""
+        """GET: the claim's reviews, newest first, each with the snapshot it was made on and
+        what changed since. POST: record a status change (the workflow decides: roles, allowed
+        transitions, evidence rules); honours If-Match."""
         if request.method == "GET":
             claim = self.get_object()
-            reviews = claim.reviews.select_related("reviewer").prefetch_related("citations")
-            return Response(ReviewSerializer(reviews[:500], many=True).data)
+            reviews = claim.reviews.select_related("reviewer")[:500]
+            context = {"current_snapshot": claim_snapshot(claim)}
+            return Response(ReviewSerializer(reviews, many=True, context=context).data)
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -275,6 +298,38 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
                 citations=data.get("citations", []),
                 expected_version=self.expected_version(),
             )
+        return self._review_created(claim, review)
+
+    @extend_schema(
+        summary="Reopen a claim with a verdict",
+        request=ReopenSerializer,
+        responses={201: ReviewSerializer},
+        parameters=[IF_MATCH],
+        examples=[
+            request_example(
+                "A second source contradicts the quote",
+                {"reason": "A second source contradicts the quote the verdict rests on."},
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], required_permissions=[REVIEW_PERMISSION])
+    def reopen(self, request, pk=None):
+        """Reopen a claim with a verdict for editing: back to in review, recorded as a review
+        with the required `reason`; honours If-Match. Editors and reviewers."""
+        serializer = ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            claim = get_object_or_404(Claim, pk=self.kwargs["pk"])
+            self.check_object_permissions(request, claim)
+            review = claim_reopen(
+                claim=claim,
+                user=request.user,
+                reason=serializer.validated_data["reason"],
+                expected_version=self.expected_version(),
+            )
+        return self._review_created(claim, review)
+
+    def _review_created(self, claim: Claim, review) -> Response:
         response = Response(ReviewSerializer(review).data, status=201)
         response["ETag"] = f'"{claim.version}"'
         return response
@@ -293,11 +348,15 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def history(self, request, pk=None):
-        """Every change to the claim and its parts, newest first (staff: also a deleted claim)."""
+        """Every change to the claim and its parts, newest first (for those who may delete
+        claims, also of a deleted claim)."""
         claim_id = parse_id(pk)
         if claim_id is None:
             raise NotFound(f"No claim {pk[:20]!r}.")
-        deleted_visible = request.user.is_staff and Claim.history.filter(id=claim_id).exists()
+        deleted_visible = (
+            request.user.has_perm("claims.delete_claim")
+            and Claim.history.filter(id=claim_id).exists()
+        )
         if not Claim.objects.filter(pk=claim_id).exists() and not deleted_visible:
             raise NotFound(f"No claim {pk}.")
         return Response(claim_history(claim_id))
@@ -436,7 +495,9 @@ class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet
     ordering_fields = ["id", "created_at"]
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        # In a transaction: the integrity guard then holds the claim's row until the commit.
+        with transaction.atomic():
+            serializer.save(created_by=self.request.user)
 
 
 class CountrySerializer(serializers.Serializer):
@@ -533,6 +594,7 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
     ordering_fields = ["updated_at", "id"]
     renderer_classes = [JSONLDRenderer, renderers.JSONRenderer]
     serializer_class = ReviewSerializer  # for the schema only
+    required_permissions: list[str] | None = None  # set per action (RolePermission)
 
     @extend_schema(
         operation_id="list_claimreviews",
@@ -589,15 +651,17 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
         ],
     )
     @action(
-        detail=False, methods=["post"], url_path="import", renderer_classes=[renderers.JSONRenderer]
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        renderer_classes=[renderers.JSONRenderer],
+        required_permissions=[VERDICT_PERMISSION],
     )
     def import_(self, request):
         """Import ClaimReview JSON-LD (one, a list, an @graph, or a Fact Check Tools response).
 
         Reviewers only. Bad records are skipped and reported; good ones are imported.
         """
-        if not (request.user.is_staff or is_reviewer(request.user)):
-            raise PermissionDenied("Only reviewers import ClaimReview.")
         report = import_claimreview(request.data, user=request.user)
         return Response(report.as_dict(), status=201 if report.created else 200)
 

@@ -2,6 +2,7 @@
 
 import re
 
+import django_filters
 from django import forms
 from django.conf import settings
 from django.utils.html import escape
@@ -295,6 +296,30 @@ class IdFilter(filters.NumberFilter):
     """A row id: a whole number within 64 bits, else 400 naming the parameter."""
 
     field_class = IdFormField
+
+
+class BooleanFormField(forms.Field):
+    """`true` or `false` (also 1/0, yes/no, any case); anything else is an error, never
+    silently "not given" as django-filter's own boolean field would have it."""
+
+    widget = forms.TextInput
+    VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def clean(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Give true or false.") from None
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter whose invalid values answer 400 naming the parameter (the plain
+    django-filter one: the REST framework flavour's widget would drop them first)."""
+
+    field_class = BooleanFormField
 
 
 def countries_filter(**kwargs) -> MultiValueFilter:

@@ -26,6 +26,30 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger("claimtrack.api")
 
 
+# --- Domain errors: raised below the API (models, workflow), mapped to HTTP here ----------
+
+
+class ConflictError(Exception):
+    """A change refused because of the data's current state (→ 409 with `code` and `extra`).
+
+    Apps subclass it (claimtrack imports no app): e.g. claims.integrity.VerdictLocked.
+    """
+
+    code = "conflict"
+
+    def __init__(self, message: str, **extra):
+        super().__init__(message)
+        self.extra = extra
+
+
+class StaleVersionError(Exception):
+    """The row changed since the caller read it (→ 412 with `current_version`)."""
+
+    def __init__(self, message: str, *, current_version: int):
+        super().__init__(message)
+        self.current_version = current_version
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the data."
@@ -113,8 +137,10 @@ def _as_api_exception(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
-    if type(exc).__name__ == "VersionConflict":  # claims.workflow (no import: one-way deps)
+    if isinstance(exc, StaleVersionError):
         return PreconditionFailed(str(exc), current_version=exc.current_version)
+    if isinstance(exc, ConflictError):
+        return Conflict(str(exc), code=exc.code, **exc.extra)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         detail = f"It is still referenced by {', '.join(used_by)}; remove those first."

@@ -113,8 +113,8 @@ class DemoRows:
         if _is_id(params.get("id")):
             if case.method == "DELETE" and case.path.count("/") == 5:
                 pool = self.spare[resource]
-            elif case.path.endswith("/claimreview/"):
-                pool = self.verdicts
+            elif case.path.endswith(("/claimreview/", "/reopen/")):
+                pool = self.verdicts  # only a claim with a verdict has these
             else:
                 pool = self.ids[resource]
             # Also by the rest of the case: the coverage phase varies the body, not the id.

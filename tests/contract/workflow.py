@@ -439,8 +439,8 @@ def cite_evidence(run: Run) -> None:
 # --- review and ClaimReview --------------------------------------------------------------------
 
 
-@step("list_claim_reviews", "create_claim_review", "get_claim_claimreview")
-def review_a_claim_to_a_verdict(run: Run) -> None:
+@step("list_claim_reviews", "create_claim_review", "get_claim_claimreview", "reopen_claim")
+def review_a_claim_to_a_verdict_reopen_it_and_decide_again(run: Run) -> None:
     m = run.m
     claim_id = run.made["claim"]
     run.call("get_claim_claimreview", id=claim_id, expect=404)  # no verdict yet
@@ -493,6 +493,22 @@ def review_a_claim_to_a_verdict(run: Run) -> None:
     assert published.headers["content-type"].startswith("application/ld+json")
     assert published.parsed.review_rating.rating_value == 5
     assert published.parsed.item_reviewed.appearance == [SOURCE_URL]
+
+    # What a verdict judged is locked (409) until the claim is reopened, with a reason.
+    read = run.call("get_claim", id=claim_id)
+    change = m.PatchedClaimRequest(statement="The Trump administration backed the proposal.")
+    locked = run.call("update_claim", as_="editor", id=claim_id, body=change, expect=409).parsed
+    assert locked.code == "verdict_locked"
+    reason = m.ReopenRequest(reason="A second source words it differently.")
+    run.call("reopen_claim", as_="editor", id=claim_id, body=reason, if_match='"1"', expect=412)
+    reopened = run.call(
+        "reopen_claim", as_="editor", id=claim_id, body=reason, if_match=etag(read), expect=201
+    )
+    assert reopened.parsed.status == m.ClaimStatusEnum.IN_REVIEW
+    run.call("reopen_claim", as_="editor", id=claim_id, body=reason, expect=400)  # no verdict
+    run.call("update_claim", as_="editor", id=claim_id, body=change, if_match=etag(reopened))
+    run.call("get_claim_claimreview", id=claim_id, expect=404)
+    run.call("create_claim_review", as_="reviewer", id=claim_id, body=verdict, expect=201)
 
 
 @step("import_claimreview", "list_claimreviews")

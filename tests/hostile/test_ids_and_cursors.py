@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from claims.workflow import claim_review
 from claimtrack.api import MAX_ID, parse_id
 from tests.factories import CitationFactory, ClaimFactory, PublisherFactory, SourceFactory
 
@@ -35,11 +36,13 @@ PUBLISHER_LISTS = [
 
 
 @pytest.fixture
-def cited():
+def cited(reviewer):
     publisher = PublisherFactory(domain="apnews.com")
     source = SourceFactory(publisher=publisher, text="The minister attended the summit.")
-    claim = ClaimFactory(status="confirmed")
+    claim = ClaimFactory()
     CitationFactory(claim=claim, source=source, quote="The minister attended")
+    # A verdict recorded as a reviewer records it, so that the ClaimReview feed lists the claim.
+    claim_review(claim=claim, status="confirmed", reviewer=reviewer, rationale="AP reports it.")
     return publisher, claim
 
 

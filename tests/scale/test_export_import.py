@@ -17,7 +17,7 @@ from django.db import transaction
 
 from claims.models import Claim, Review
 from claims.workflow import claim_review
-from tests.conftest import user_with_role
+from tests.conftest import DELETE_PERMISSIONS, user_with_role
 from tests.factories import ActorFactory, CitationFactory, ClaimActorFactory, ClaimFactory
 
 ARABIC = "المغرب يعترف \u200f«بالسيادة» 🇲🇦"
@@ -53,6 +53,7 @@ def checksum(output: str) -> str:
 def build_data():
     editor = user_with_role("maryam", "editor", first_name="مريم")
     reviewer = user_with_role("rev", "reviewer")
+    user_with_role("chief", "editor", permissions=DELETE_PERMISSIONS)
     claim = ClaimFactory(statement=ARABIC, created_by=editor)
     ClaimActorFactory(claim=claim, actor=ActorFactory(name="ناصر بوريطة", country="MA"))
     citation = CitationFactory(claim=claim, quote="Morocco and the United States held talks")
@@ -98,6 +99,10 @@ def test_the_whole_database_round_trips_through_sqlite_and_back(tmp_path, migrat
     assert list(review.citations.values_list("quote", flat=True)) == [
         "Morocco and the United States held talks"
     ]
+    assert review.snapshot["statement"] == ARABIC + " (edited)"
+    assert review.snapshot["citations"][0]["cited"] is True
+    chief = get_user_model().objects.get(username="chief")
+    assert chief.has_perm("claims.delete_claim") and chief.has_perm("sources.delete_source")
     maryam = get_user_model().objects.get(username="maryam")
     assert maryam.first_name == "مريم"
     assert list(maryam.groups.values_list("name", flat=True)) == ["editor"]

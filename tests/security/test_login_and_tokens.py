@@ -204,7 +204,7 @@ def test_create_user_counts_against_the_same_cap(db, settings):
 
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 1}
     user_with_role("placeholder", "editor")  # the role groups
-    call_command("create_user", "script", "--role", "editor", stdout=io.StringIO())
+    call_command("create_user", "script", "--role", "editor", "--api-only", stdout=io.StringIO())
     assert AuthToken.objects.filter(user__username="script").count() == 1
 
 
