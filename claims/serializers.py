@@ -636,8 +636,11 @@ class ReviewSchema(OpenApiSerializerExtension):
 
 class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
+    label = serializers.CharField(help_text="The field's name in words.")
     old = serializers.JSONField(allow_null=True, help_text="The value before (null: none).")
     new = serializers.JSONField(allow_null=True, help_text="The value after.")
+    old_display = serializers.CharField(help_text="The value before, in words.")
+    new_display = serializers.CharField(help_text="The value after, in words.")
 
 
 HISTORY_MODELS = [(model._meta.model_name, model._meta.verbose_name) for model, _ in HISTORY_PARTS]
@@ -645,14 +648,20 @@ HISTORY_ACTIONS = [(action, action) for action in HISTORY_TYPES.values()]
 
 
 class HistoryEntrySerializer(serializers.Serializer):
-    """One change to a claim or one of its parts (claims.history.claim_history)."""
+    """One change to a claim or one of its parts (claims.history.claim_history), in codes for
+    programs and in words for people."""
 
     model = serializers.ChoiceField(HISTORY_MODELS, help_text="Which part changed.")
+    model_label = serializers.CharField()
     object_id = serializers.IntegerField(help_text="The id of the changed row.")
+    history_id = serializers.IntegerField(help_text="The id of this change.")
+    summary = serializers.CharField(help_text="The change in a sentence.")
     action = serializers.ChoiceField(HISTORY_ACTIONS)
-    user = serializers.CharField(allow_null=True)
+    user = serializers.CharField(allow_null=True, help_text="The username.")
+    user_name = serializers.CharField(allow_null=True, help_text="The person's name.")
     at = serializers.DateTimeField()
     reason = serializers.CharField(allow_null=True)
+    reason_display = serializers.CharField(allow_null=True)
     changes = HistoryChangeSerializer(many=True)
 
 
