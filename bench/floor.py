@@ -28,8 +28,8 @@ PATH = "/api/v1/claims/"
 
 # The page: claims that concern the country, newest first, after the cursor.
 PAGE = """
-    SELECT c.id, c.statement, c.kind, c.status, c.event_id, c.occurred_on, c.date_precision,
-           c.version, c.created_by_id, c.created_at, c.updated_at
+    SELECT c.id, c.statement, c.kind, c.status, c.needs_rereview, c.event_id, c.occurred_on,
+           c.date_precision, c.note, c.version, c.created_by_id, c.created_at, c.updated_at
     FROM claims_claim c
     WHERE c.id IN (
         -- The cursor bound repeated inside: both sides of the merge join start at the cursor.
@@ -47,6 +47,8 @@ SELECT p.id, p.created_at, p.updated_at, json_build_object(
     'statement', p.statement,
     'kind', p.kind,
     'status', p.status,
+    'needs_rereview', p.needs_rereview,
+    'note', p.note,
     'event', CASE WHEN e.id IS NULL THEN NULL
                   ELSE json_build_object('id', e.id, 'name', e.name) END,
     'occurred_on', p.occurred_on,
@@ -83,10 +85,17 @@ PAGE_SQL = DOCUMENTS.format(claims=PAGE, order="DESC")
 
 # The order of the API's fields; the SQL object above gives them in another order.
 FIELDS = (
-    "id", "url", "statement", "kind", "status", "event", "occurred_on", "date_precision",
-    "countries", "participants", "citations", "support_count", "refute_count", "consensus",
-    "version", "created_by", "created_at", "updated_at",
+    "id", "url", "statement", "kind", "status", "status_label", "needs_rereview", "event",
+    "occurred_on", "date_precision", "countries", "participants", "citations", "support_count",
+    "refute_count", "consensus", "note", "version", "created_by", "created_at", "updated_at",
 )  # fmt: skip
+# The API's status labels (claims.workflow.LABEL; the floor loads no application code, and
+# tests/bench checks that the two agree).
+STATUS_LABEL = {
+    "unverified": "Unverified", "in_review": "In review", "confirmed": "True",
+    "mostly_true": "Mostly true", "mixed": "Mixed", "misleading": "Misleading",
+    "false": "False", "unverifiable": "Unverifiable",
+}  # fmt: skip
 # What the citations say together (claims.workflow.annotate_consensus): mentions count for neither.
 SUPPORTING, REFUTING = {"supports"}, {"refutes", "retracts"}
 
@@ -110,6 +119,7 @@ def represent(row: tuple, base: str) -> dict:
     pk, created_at, updated_at, doc = row
     data = orjson.loads(doc)
     data["id"], data["url"] = pk, f"{base}{pk}/"
+    data["status_label"] = STATUS_LABEL[data["status"]]
     data["created_at"], data["updated_at"] = created_at, updated_at
     data["countries"] = [
         {"code": c["code"], "name": NAMES[c["code"]], "role": c["role"], "derived": c["derived"]}

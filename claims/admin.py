@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import connections, models, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django_countries import countries as all_countries
@@ -13,6 +14,7 @@ from django_countries import countries as all_countries
 from claims import admin_views
 from claims.filters import ClaimFilterSet
 from claims.history import claim_history
+from claims.integrity import VerdictLocked, snapshot_changes
 from claims.models import (
     Actor,
     Citation,
@@ -24,7 +26,17 @@ from claims.models import (
     Review,
     Stance,
 )
-from claims.workflow import Consensus, allowed_targets, annotate_consensus
+from claims.workflow import (
+    LABEL,
+    VERDICTS,
+    Consensus,
+    allowed_targets,
+    annotate_consensus,
+    claim_snapshot,
+    current_verdict,
+    may_review,
+)
+from claimtrack.api import parse_id
 from sources.admin import HistoryAdmin, SourceAdmin
 from sources.models import Publisher, Source
 
@@ -133,9 +145,9 @@ class EventFilter(admin.SimpleListFilter):
         # EXISTS, not a DISTINCT join: it stops at the first claim of each event.
         described = Exists(Claim.objects.filter(event=OuterRef("pk")))
         events = list(Event.objects.filter(described).order_by("-starts_on", "name")[: self.shown])
-        chosen = self.value()
-        if chosen and chosen.isdigit() and all(str(e.pk) != chosen for e in events):
-            events += list(Event.objects.filter(pk=int(chosen)))
+        chosen = parse_id(self.value())
+        if chosen is not None and all(e.pk != chosen for e in events):
+            events += list(Event.objects.filter(pk=chosen))
         return [(str(e.pk), e.name) for e in events]
 
     def queryset(self, request, queryset):
@@ -174,7 +186,7 @@ class ClaimAdminForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = ["statement", "kind", "event", "occurred_on", "date_precision"]
+        fields = ["statement", "kind", "event", "occurred_on", "date_precision", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,17 +236,17 @@ def _prefill(request, model) -> list[dict]:
         )
         return [{"country": code, "role": CountryRole.MENTIONED} for code in codes]
     if model is ClaimActor:
-        ids = [int(v) for v in get.getlist("actor") if v.isdigit() and len(v) < 19]
+        ids = [pk for pk in map(parse_id, get.getlist("actor")) if pk is not None]
         known = set(Actor.objects.filter(pk__in=ids).values_list("pk", flat=True))
         return [{"actor": pk} for pk in dict.fromkeys(ids) if pk in known]
     if model is Citation:
-        raw = get.get("source", "")
-        if not (raw.isdigit() and len(raw) < 19 and Source.objects.filter(pk=int(raw)).exists()):
+        source = parse_id(get.get("source"))
+        if source is None or not Source.objects.filter(pk=source).exists():
             return []
         stance = get.get("stance", "")
         return [
             {
-                "source": int(raw),
+                "source": source,
                 "quote": get.get("quote", ""),
                 "prefix": get.get("prefix", "")[:32],
                 "suffix": get.get("suffix", "")[:32],
@@ -252,6 +264,51 @@ class ExactQuoteFields:
         if db_field.name in ("quote", "prefix", "suffix"):
             kwargs["strip"] = False
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+def has_verdict(claim: Claim | None) -> bool:
+    """True while `claim` has a verdict: it is then read-only until reopened."""
+    return claim is not None and claim.status in VERDICTS
+
+
+class GuardRefusalsAsMessages:
+    """A write refused by the verdict integrity guard (claims.integrity) comes back as an error
+    message on the page it came from, with nothing saved; never as a server error."""
+
+    def _refused(self, request, error: VerdictLocked):
+        self.message_user(request, str(error), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except VerdictLocked as error:
+            return self._refused(request, error)
+
+    def delete_view(self, request, *args, **kwargs):
+        try:
+            return super().delete_view(request, *args, **kwargs)
+        except VerdictLocked as error:
+            return self._refused(request, error)
+
+    def changelist_view(self, request, *args, **kwargs):
+        try:
+            return super().changelist_view(request, *args, **kwargs)
+        except VerdictLocked as error:
+            return self._refused(request, error)
+
+
+class ClaimPartAdmin(GuardRefusalsAsMessages, HistoryAdmin):
+    """A claim's part on its own page: read-only while its claim has a verdict."""
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and has_verdict(obj.claim)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._locked(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._locked(obj)
 
 
 class PrefilledInline:
@@ -276,10 +333,18 @@ class ClaimActorInline(PrefilledInline, admin.TabularInline):
 
 
 class ClaimCountryInline(PrefilledInline, admin.TabularInline):
+    """The countries entered by hand. Derived rows follow the participants and the event: they
+    are shown (read-only) under "Countries (derived and entered)" and are not in this form, so
+    no POST can change them."""
+
     model = ClaimCountry
     extra = 0
-    fields = ["country", "role", "derived"]
-    readonly_fields = ["derived"]
+    fields = ["country", "role"]
+    verbose_name = "entered country"
+    verbose_name_plural = "entered countries (derived ones follow the participants and event)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(derived=False)
 
 
 def _anchoring_badge(citation: Citation) -> str:
@@ -338,14 +403,16 @@ def _citation_total():
 
 
 @admin.register(Claim)
-class ClaimAdmin(HistoryAdmin):
-    """Claims: the editors' main list and form; status changes go through the workflow."""
+class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
+    """Claims: the editors' main list and form; status changes go through the workflow. A
+    claim with a verdict opens read-only, with "Reopen for editing"."""
 
     form = ClaimAdminForm
     list_display = [
         "short_statement",
         "kind",
         "status_badge",
+        "rereview_flag",
         "country_codes",
         "consensus_label",
         "citation_count",
@@ -353,6 +420,7 @@ class ClaimAdmin(HistoryAdmin):
     ]
     list_filter = [
         "status",
+        "needs_rereview",
         "kind",
         ClaimCountryFilter,
         CountryRoleFilter,
@@ -366,6 +434,7 @@ class ClaimAdmin(HistoryAdmin):
     autocomplete_fields = ["event"]
     readonly_fields = [
         "status_badge",
+        "verdict_summary",
         "country_summary",
         "version",
         "created_by",
@@ -381,11 +450,15 @@ class ClaimAdmin(HistoryAdmin):
                     "kind",
                     "event",
                     ("occurred_on", "date_precision"),
+                    "note",
                     "expected_version",
                 ]
             },
         ),
-        ("Status and countries", {"fields": ["status_badge", "country_summary"]}),
+        (
+            "Status, verdict and countries",
+            {"fields": ["status_badge", "verdict_summary", "country_summary"]},
+        ),
         (
             "Record",
             {
@@ -425,8 +498,32 @@ class ClaimAdmin(HistoryAdmin):
                 view(admin_views.review_view),
                 name="claims_claim_review",
             ),
+            path(
+                "<path:object_id>/reopen/",
+                view(admin_views.reopen_view),
+                name="claims_claim_reopen",
+            ),
             *super().get_urls(),
         ]
+
+    # --- one permission model: Django's, as in the API ---
+
+    def has_change_permission(self, request, obj=None):
+        # A claim with a verdict is read-only (its form refuses a POST) until it is reopened.
+        return super().has_change_permission(request, obj) and not has_verdict(obj)
+
+    def has_review_permission(self, request) -> bool:
+        """May change statuses (the "Send to review" action): as `claims.add_review` says."""
+        return may_review(request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting claims is its own permission: the parts and reviews go with their claim
+        # (kept in history; "Deleted claims" restores them), whatever their own permissions.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        parts = {
+            str(model._meta.verbose_name) for model in (ClaimActor, ClaimCountry, Citation, Review)
+        }
+        return deleted, counts, perms_needed - parts, protected
 
     def get_queryset(self, request):
         return (
@@ -450,8 +547,7 @@ class ClaimAdmin(HistoryAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         # An autocomplete renders its initial value with a query: only an id may go in.
-        event = initial.get("event")
-        if event is not None and not (str(event).isdigit() and len(str(event)) < 19):
+        if "event" in initial and parse_id(initial["event"]) is None:
             del initial["event"]
         return initial
 
@@ -471,8 +567,43 @@ class ClaimAdmin(HistoryAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Claim) -> str:
+        return format_html('<span class="badge status-{}">{}</span>', obj.status, LABEL[obj.status])
+
+    @admin.display(description="re-review", ordering="needs_rereview")
+    def rereview_flag(self, obj: Claim) -> str:
+        if not obj.needs_rereview:
+            return ""
+        return format_html('<span class="badge needs-rereview">{}</span>', "needs re-review")
+
+    @admin.display(description="verdict")
+    def verdict_summary(self, obj: Claim) -> str:
+        verdict = current_verdict(obj) if obj.pk else None
+        if verdict is None:
+            return "No verdict: the claim can be edited."
+        reviewer = verdict.reviewer.get_username() if verdict.reviewer else "an import"
+        record = reverse("admin:claims_review_change", args=[verdict.pk])
+        changes = snapshot_changes(verdict.snapshot, claim_snapshot(obj))
+        head = format_html(
+            '<div class="verdict">{} by {} on {}, on version {} (<a href="{}">what was '
+            "judged</a>).{}</div>",
+            LABEL[verdict.status_after],
+            reviewer,
+            verdict.created_at.date(),
+            verdict.claim_version or "?",
+            record,
+            format_html(
+                ' <span class="badge needs-rereview">{}</span>',
+                "evidence moved: needs re-review",
+            )
+            if obj.needs_rereview
+            else "",
+        )
+        if not changes:
+            return format_html("{}<div>Nothing changed since it was judged.</div>", head)
         return format_html(
-            '<span class="badge status-{}">{}</span>', obj.status, obj.get_status_display()
+            '{}<div class="changed-since"><strong>Changed since it was judged:</strong>{}</div>',
+            head,
+            changes_html(changes),
         )
 
     @admin.display(description="countries")
@@ -528,8 +659,8 @@ class ClaimAdmin(HistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
-            if isinstance(instance, Citation) and instance.created_by_id is None:
-                instance.created_by = request.user
+            if isinstance(instance, Citation) and instance.pk is None:
+                instance.created_by = request.user  # who added it (not who saved it later)
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
@@ -543,6 +674,10 @@ class ClaimAdmin(HistoryAdmin):
         if obj is not None and obj.pk:
             context["review_url"] = reverse("admin:claims_claim_review", args=[obj.pk])
             context["review_targets"] = allowed_targets(obj.status, request.user)
+            if has_verdict(obj):
+                context["verdict_label"] = LABEL[obj.status]
+                if may_review(request.user):
+                    context["reopen_url"] = reverse("admin:claims_claim_reopen", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -552,13 +687,17 @@ class ClaimAdmin(HistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
+        # The claim's own versions and its parts' changes, in words (claims.history).
         extra = dict(extra_context or {})
-        if str(object_id).isdigit():
-            extra["part_changes"] = [
-                entry
-                for entry in claim_history(int(object_id), limit=200)
-                if entry["model"] != "claim"
-            ]
+        claim_id = parse_id(object_id)
+        if claim_id is not None:
+            entries = claim_history(claim_id, limit=200)
+            extra["claim_changes"] = [e for e in entries if e["model"] == "claim"]
+            extra["part_changes"] = [e for e in entries if e["model"] != "claim"]
+            claim = Claim.objects.filter(pk=claim_id).first()
+            extra["revert_allowed"] = claim is not None and self.has_change_permission(
+                request, claim
+            )
         return super().history_view(request, object_id, extra_context=extra)
 
     def changelist_view(self, request, extra_context=None):
@@ -566,12 +705,29 @@ class ClaimAdmin(HistoryAdmin):
         query = request.GET.copy()
         for ignored in ("p", "o", "e", "_changelist_filters"):
             query.pop(ignored, None)
+        extra["can_restore"] = self.has_delete_permission(request)
         extra["export_url"] = (
             f"{reverse('admin:claims_claim_export')}?{query.urlencode()}"
             if query
             else reverse("admin:claims_claim_export")
         )
         return super().changelist_view(request, extra_context=extra)
+
+
+def changes_html(changes: list[dict]) -> str:
+    """A snapshot diff (claims.integrity.snapshot_changes) as lines of "label: then → now"."""
+    return format_html_join(
+        "",
+        '<div class="change"><strong>{}</strong>: {} → {}</div>',
+        (
+            (
+                c["label"],
+                "—" if c["judged"] is None else c["judged"],
+                "—" if c["now"] is None else c["now"],
+            )
+            for c in changes
+        ),
+    )
 
 
 # --- Sources: the page with the cited quotes, mentions and suggestions ---------------------
@@ -600,7 +756,7 @@ class ActorAdmin(HistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(HistoryAdmin):
+class EventAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on", "location", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "location"]
@@ -608,7 +764,7 @@ class EventAdmin(HistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(ExactQuoteFields, HistoryAdmin):
+class CitationAdmin(ExactQuoteFields, ClaimPartAdmin):
     list_display = ["__str__", "claim", "source", "stance", "anchoring"]
     list_filter = ["stance", "anchoring"]
     list_select_related = ["claim", "source"]
@@ -618,7 +774,7 @@ class CitationAdmin(ExactQuoteFields, HistoryAdmin):
 
 
 @admin.register(ClaimActor)
-class ClaimActorAdmin(HistoryAdmin):
+class ClaimActorAdmin(ClaimPartAdmin):
     list_display = ["claim", "actor", "role"]
     list_filter = ["role"]
     list_select_related = ["claim", "actor"]
@@ -627,21 +783,66 @@ class ClaimActorAdmin(HistoryAdmin):
 
 
 @admin.register(ClaimCountry)
-class ClaimCountryAdmin(HistoryAdmin):
+class ClaimCountryAdmin(ClaimPartAdmin):
+    """Country rows; derived ones follow the participants and the event and are read-only."""
+
     list_display = ["claim", "country", "role", "derived"]
     list_filter = ["role", "derived", "country"]
     list_select_related = ["claim"]
     autocomplete_fields = ["claim"]
     readonly_fields = ["derived"]
 
+    def _locked(self, obj) -> bool:
+        return obj is not None and (obj.derived or has_verdict(obj.claim))
+
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    """Read-only: reviews are written by the workflow, never edited."""
+    """Read-only: reviews are written by the workflow and never changed or deleted. Each shows
+    what it was made on and what has changed in the claim since."""
 
-    list_display = ["claim", "status_before", "status_after", "reviewer", "created_at", "imported"]
+    list_display = [
+        "claim",
+        "status_before_label",
+        "status_after_label",
+        "reviewer",
+        "created_at",
+        "imported",
+    ]
     list_filter = ["status_after", "imported"]
     list_select_related = ["claim", "reviewer"]
+    fields = [
+        "claim",
+        "status_before_label",
+        "status_after_label",
+        "reviewer",
+        "created_at",
+        "imported",
+        "rationale",
+        "claim_version",
+        "judged",
+        "changed_since",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="before", ordering="status_before")
+    def status_before_label(self, obj: Review) -> str:
+        return LABEL[obj.status_before]
+
+    @admin.display(description="after", ordering="status_after")
+    def status_after_label(self, obj: Review) -> str:
+        return LABEL[obj.status_after]
+
+    @admin.display(description="what was judged")
+    def judged(self, obj: Review) -> str:
+        return snapshot_html(obj.snapshot)
+
+    @admin.display(description="changed since")
+    def changed_since(self, obj: Review) -> str:
+        if not Claim.objects.filter(pk=obj.claim_id).exists():
+            return "–"
+        changes = snapshot_changes(obj.snapshot, claim_snapshot(obj.claim))
+        return changes_html(changes) if changes else "Nothing: the claim is as it was judged."
 
     def has_add_permission(self, request):
         return False
@@ -651,3 +852,55 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def snapshot_html(snapshot: dict) -> str:
+    """A review's snapshot as a person reads it."""
+    if not snapshot:
+        return "Not recorded."
+    event = snapshot.get("event")
+    rows = [
+        ("Statement", snapshot["statement"]),
+        ("Kind", snapshot["kind"]),
+        ("Date", f"{snapshot['occurred_on'] or '—'} ({snapshot['date_precision']})"),
+        ("Event", event["name"] if event else "—"),
+        (
+            "Participants",
+            "; ".join(f"{p['name']} ({p['role']})" for p in snapshot["participants"]) or "—",
+        ),
+        (
+            "Countries",
+            "; ".join(
+                f"{c['code']} · {c['role']} ({'derived' if c['derived'] else 'entered'})"
+                for c in snapshot["countries"]
+            )
+            or "—",
+        ),
+    ]
+    citations = format_html_join(
+        "",
+        '<li>#{} {} {} “{}” — {} at {}–{} in <a href="{}">{}</a> (text {}…)</li>',
+        (
+            (
+                c["id"],
+                "cited" if c["cited"] else "",
+                c["stance"],
+                c["quote"],
+                c["anchoring"],
+                c["start"] if c["start"] is not None else "?",
+                c["end"] if c["end"] is not None else "?",
+                c["source_url"] or "",
+                c["source_url"] or "?",
+                (c["text_sha256"] or "?")[:12],
+            )
+            for c in snapshot["citations"]
+        ),
+    )
+    return format_html(
+        '<dl class="snapshot">{}<dt>Citations</dt><dd><ul>{}</ul></dd></dl>{}',
+        format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
+        citations or format_html("<li>{}</li>", "none"),
+        format_html("<p><em>{}</em></p>", "Reconstructed from the audit history.")
+        if snapshot.get("reconstructed")
+        else "",
+    )

@@ -1,6 +1,6 @@
-"""The editors' admin pages beyond the stock ones: the review form, the CSV export of the
-filtered changelist, deleted claims and their restore, the country chart, and the source page's
-highlighted text. `claims.admin` wires them into ClaimAdmin.get_urls().
+"""The editors' admin pages beyond the stock ones: the review form, the reopen form, the CSV
+export of the filtered changelist, deleted claims and their restore, the country chart, and the
+source page's highlighted text. `claims.admin` wires them into ClaimAdmin.get_urls().
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,17 +30,32 @@ from claims.models import (
     ClaimStatus,
     CountryRole,
     Event,
+    Review,
 )
-from claims.workflow import VersionConflict, allowed_targets, claim_review
+from claims.workflow import (
+    LABEL,
+    VersionConflict,
+    allowed_targets,
+    claim_reopen,
+    claim_review,
+    may_review,
+)
+from claimtrack.api import parse_id
 from sources.models import Source
 
 # --- Review: the one admin path that changes a claim's status -----------------------------
 
 
-class ReviewForm(forms.Form):
-    """A status change as the workflow takes it; the workflow decides whether it is allowed."""
+NO_STATUS_CHOSEN = ("", "— choose a status —")
 
-    status = forms.ChoiceField(choices=ClaimStatus.choices)
+
+class ReviewForm(forms.Form):
+    """A status change as the workflow takes it; the workflow decides whether it is allowed.
+
+    No status is preselected: pressing Record without choosing one is an error, never a move.
+    """
+
+    status = forms.ChoiceField(choices=[NO_STATUS_CHOSEN, *ClaimStatus.choices])
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         required=False,
@@ -61,7 +76,9 @@ class ReviewForm(forms.Form):
         # Every status validates (a stale page may post one that is no longer allowed: the
         # workflow then says why), but the menu offers only what this user may choose now.
         allowed = allowed_targets(claim.status, user)
-        self.fields["status"].widget.choices = [(s.value, s.label) for s in allowed]
+        self.fields["status"].widget.choices = [NO_STATUS_CHOSEN] + [
+            (s.value, LABEL[s]) for s in allowed
+        ]
         self.fields["citations"].choices = [
             (c.pk, f"#{c.pk} {c.get_stance_display()} ({c.get_anchoring_display()}): {c.quote}")
             for c in claim.citations.select_related("source").order_by("id")
@@ -79,10 +96,28 @@ def _workflow_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
+def _claim_or_404(object_id) -> Claim:
+    claim_id = parse_id(str(object_id))
+    if claim_id is None:
+        raise Http404("No such claim.")
+    return get_object_or_404(Claim, pk=claim_id)
+
+
+def _refusals(request, error) -> None:
+    """A workflow refusal as messages (one per field problem)."""
+    if isinstance(error, ValidationError):
+        for text in _workflow_messages(error):
+            messages.error(request, f"Refused: {text}")
+    else:
+        messages.error(request, f"Refused: {error}")
+
+
 def review_view(model_admin, request, object_id):
     """GET: the "Record verdict" form; POST: hand it to `claim_review`, refusals as messages."""
-    claim = get_object_or_404(Claim, pk=object_id)
-    if not model_admin.has_change_permission(request, claim):
+    claim = _claim_or_404(object_id)
+    if not model_admin.has_view_permission(request, claim):
+        raise PermissionDenied
+    if request.method == "POST" and not may_review(request.user):
         raise PermissionDenied
     change_url = reverse("admin:claims_claim_change", args=[claim.pk])
     if request.method == "POST":
@@ -98,18 +133,13 @@ def review_view(model_admin, request, object_id):
                     citations=data["citations"],
                     expected_version=data["version"],
                 )
-            except ValidationError as error:
-                for text in _workflow_messages(error):
-                    messages.error(request, f"Refused: {text}")
-            except PermissionDenied as error:
-                messages.error(request, f"Refused: {error}")
-            except VersionConflict as error:
-                messages.error(request, f"Refused: {error}")
+            except (ValidationError, PermissionDenied, VersionConflict) as error:
+                _refusals(request, error)
             else:
                 messages.success(
                     request,
-                    f"Recorded: “{claim}” went from {review.get_status_before_display()} "
-                    f"to {review.get_status_after_display()}.",
+                    f"Recorded: “{claim}” went from {LABEL[review.status_before]} "
+                    f"to {LABEL[review.status_after]}.",
                 )
                 return HttpResponseRedirect(change_url)
     else:
@@ -144,7 +174,60 @@ def send_to_review(model_admin, request, queryset) -> None:
 
 
 send_to_review.short_description = "Send to review"
-send_to_review.allowed_permissions = ("change",)
+send_to_review.allowed_permissions = ("review",)
+
+
+# --- Reopen: a claim with a verdict, back to in review so that it can be edited ------------
+
+
+class ReopenForm(forms.Form):
+    """Why the verdict is reopened; kept as the rationale of the reopening review."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=20_000,
+        help_text="What should be looked at again. Kept with the review; required.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def reopen_view(model_admin, request, object_id):
+    """GET: the "Reopen for editing" form; POST: `claim_reopen`, then back to the claim."""
+    claim = _claim_or_404(object_id)
+    if not (model_admin.has_view_permission(request, claim) and may_review(request.user)):
+        raise PermissionDenied
+    change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+    if request.method == "POST":
+        form = ReopenForm(request.POST)
+        if form.is_valid():
+            try:
+                claim_reopen(
+                    claim=claim,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except (ValidationError, PermissionDenied, VersionConflict) as error:
+                _refusals(request, error)
+            else:
+                messages.success(
+                    request,
+                    f"Reopened: “{claim}” is in review again and can be edited. Record a "
+                    "verdict when it is ready.",
+                )
+                return HttpResponseRedirect(change_url)
+    else:
+        form = ReopenForm(initial={"version": claim.version})
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Claim._meta,
+        "title": "Reopen for editing",
+        "claim": claim,
+        "status_label": LABEL[claim.status],
+        "form": form,
+        "change_url": change_url,
+    }
+    return TemplateResponse(request, "admin/claims/claim/reopen.html", context)
 
 
 # --- CSV export of the filtered changelist ------------------------------------------------
@@ -194,7 +277,7 @@ def _parts_deleted_with(record) -> dict:
     """Per part model, the last records of the parts that went with the claim `record`."""
     since = record.history_date - CASCADE_WINDOW
     parts = {}
-    for model in (ClaimCountry, ClaimActor, Citation):
+    for model in (ClaimCountry, ClaimActor, Citation, Review):
         latest: dict[int, object] = {}
         for row in model.history.filter(claim_id=record.id).order_by("history_date", "history_id"):
             latest[row.id] = row
@@ -210,7 +293,8 @@ def _parts_deleted_with(record) -> dict:
 
 @transaction.atomic
 def restore_claim(record, user) -> tuple[Claim, list[str]]:
-    """Bring a deleted claim back from its last history record, with the parts deleted with it.
+    """Bring a deleted claim back from its last history record, with the parts and the reviews
+    deleted with it (same ids; each review with the citations it recorded).
 
     Returns the claim and what could not be restored (a source or actor deleted since).
     """
@@ -231,6 +315,7 @@ def restore_claim(record, user) -> tuple[Claim, list[str]]:
         if existing is None:
             country = row.instance
             country._history_user = user
+            country.restoring_with_claim = True  # what was judged comes back (integrity guard)
             country.save(force_insert=True)
         elif existing.derived != row.derived:
             ClaimCountry.objects.filter(pk=existing.pk).update(derived=row.derived)
@@ -242,6 +327,7 @@ def restore_claim(record, user) -> tuple[Claim, list[str]]:
             continue
         participant = row.instance
         participant._history_user = user
+        participant.restoring_with_claim = True
         participant.save(force_insert=True)
     for row in parts[Citation]:
         if not Source.objects.filter(pk=row.source_id).exists():
@@ -249,18 +335,28 @@ def restore_claim(record, user) -> tuple[Claim, list[str]]:
             continue
         citation = row.instance
         citation._history_user = user
+        citation.restoring_with_claim = True
         citation.save(force_insert=True)
+    for row in parts[Review]:
+        review = row.instance
+        review._history_user = user
+        review.save()  # an insert with its old id (Review.save never updates)
+        review.citations.set(Citation.objects.filter(claim=claim, pk__in=review.cited_ids))
     return claim, skipped
 
 
 def deleted_claims_view(model_admin, request):
-    """GET: the deleted claims, newest deletion first; POST `history_id`: restore one."""
-    if not model_admin.has_add_permission(request):
+    """GET: the deleted claims, newest deletion first; POST `history_id`: restore one.
+
+    For those who may delete claims (`claims.delete_claim`): they manage what is deleted."""
+    if not model_admin.has_delete_permission(request):
         raise PermissionDenied
     if request.method == "POST":
-        raw = request.POST.get("history_id", "")
+        history_id = parse_id(request.POST.get("history_id"))
         record = (
-            deleted_claim_records().filter(history_id=int(raw)).first() if raw.isdigit() else None
+            deleted_claim_records().filter(history_id=history_id).first()
+            if history_id is not None
+            else None
         )
         if record is None:
             messages.error(

@@ -18,53 +18,128 @@ from claims.models import (
     Stance,
 )
 from claims.workflow import Consensus, annotate_consensus
-from claimtrack.api import IdFilter, choices_filter, countries_filter, ids_filter
+from claimtrack.api import (
+    BooleanFilter,
+    FilterSet,
+    IdFilter,
+    choices_filter,
+    countries_filter,
+    ids_filter,
+)
 from sources.filters import publisher_q
 
 Q_MAX_LENGTH = 500
 
 
-class ClaimFilterSet(filters.FilterSet):
+class ClaimFilterSet(FilterSet):
     """Filters of the claims list, its stats and its exports. Multi-valued ones mean "any of"."""
 
     country = countries_filter(
-        method="filter_country", help_text="ISO 3166-1 alpha-2 or alpha-3, any case; any of."
+        method="filter_country",
+        label="Country",
+        help_text="Claims concerning any of these countries, in any role (ISO 3166-1 alpha-2 or "
+        "alpha-3, any case: `MA`, `ma`, `MAR`).",
     )
     country_all = countries_filter(
-        method="filter_country_all", help_text="Claims concerning all of these countries."
+        method="filter_country_all",
+        label="All of these countries",
+        help_text="Claims concerning all of these countries.",
     )
     country_role = choices_filter(
         CountryRole.choices,
         method="filter_country_role",
-        help_text="Only country rows in these roles match `country`/`country_all`.",
+        label="Country role",
+        help_text="Only country rows in these roles match `country`/`country_all`; alone: "
+        "claims with any country in these roles.",
     )
-    status = choices_filter(ClaimStatus.choices, field_name="status", lookup_expr="in")
-    kind = choices_filter(ClaimKind.choices, field_name="kind", lookup_expr="in")
-    actor = ids_filter(method="filter_actor", help_text="Actor ids; any of.")
+    status = choices_filter(
+        ClaimStatus.choices,
+        field_name="status",
+        lookup_expr="in",
+        label="Status",
+        help_text="Claims with one of these review statuses.",
+    )
+    kind = choices_filter(
+        ClaimKind.choices,
+        field_name="kind",
+        lookup_expr="in",
+        label="Kind",
+        help_text="Claims of one of these kinds.",
+    )
+    actor = ids_filter(
+        method="filter_actor",
+        label="Actor",
+        help_text="Claims with one of these actors (ids) as participant.",
+    )
     actor_role = choices_filter(
         ParticipantRole.choices,
         method="filter_actor_role",
+        label="Actor role",
         help_text="With `actor`: the actor in these roles; alone: any participant in them.",
     )
-    event = IdFilter(field_name="event_id", lookup_expr="exact")
-    source = IdFilter(method="filter_source", help_text="Claims citing this source.")
+    event = IdFilter(
+        field_name="event_id",
+        lookup_expr="exact",
+        label="Event",
+        help_text="Claims that belong to this event (its id).",
+    )
+    source = IdFilter(
+        method="filter_source",
+        label="Source",
+        help_text="Claims citing this source (its id).",
+    )
     publisher = filters.CharFilter(
-        method="filter_publisher", max_length=253, help_text="Publisher id or domain."
+        method="filter_publisher",
+        max_length=253,
+        label="Publisher",
+        help_text="Claims citing a source of this publisher: its id or its domain "
+        "(`apnews.com`, with or without `www.`).",
     )
     stance = choices_filter(
-        Stance.choices, method="filter_stance", help_text="Claims with a citation of this stance."
+        Stance.choices,
+        method="filter_stance",
+        label="Citation stance",
+        help_text="Claims with at least one citation of one of these stances.",
     )
-    occurred_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
-    occurred_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    occurred_after = filters.DateFilter(
+        field_name="occurred_on",
+        lookup_expr="gte",
+        label="Occurred on or after",
+        help_text="Claims that happened on or after this date (`YYYY-MM-DD`).",
+    )
+    occurred_before = filters.DateFilter(
+        field_name="occurred_on",
+        lookup_expr="lte",
+        label="Occurred on or before",
+        help_text="Claims that happened on or before this date (`YYYY-MM-DD`).",
+    )
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gt",
+        label="Updated after",
+        help_text="Claims changed after this moment (ISO 8601), for syncing a copy.",
+    )
     consensus = choices_filter(
-        Consensus.choices, method="filter_consensus", help_text="What the citations say."
+        Consensus.choices,
+        method="filter_consensus",
+        label="Consensus",
+        help_text="What the citations say, taken together.",
+    )
+    needs_rereview = BooleanFilter(
+        field_name="needs_rereview",
+        lookup_expr="exact",
+        label="Needs re-review",
+        help_text="`true`: claims whose verdict rests on a quote that moved in its source.",
     )
     q = filters.CharFilter(
         method="filter_q",
         max_length=Q_MAX_LENGTH,
-        help_text="Full text over statements, participants' names and quotes.",
+        label="Text",
+        help_text="Full text over statements, participants' names and quotes (PostgreSQL: "
+        'stemming, `"a phrase"`, `-word`, `or`).',
     )
+
+    parameter_examples = {"publisher": "apnews.com", "q": "Hammouchi", "country": ["EH"]}
 
     class Meta:
         model = Claim
@@ -131,10 +206,28 @@ class ClaimFilterSet(filters.FilterSet):
         return queryset.search(value) if value else queryset
 
 
-class ActorFilterSet(filters.FilterSet):
-    country = countries_filter(field_name="country", lookup_expr="in")
-    kind = choices_filter(ActorKind.choices, field_name="kind", lookup_expr="in")
-    q = filters.CharFilter(method="filter_q", max_length=200, help_text="Name or alias.")
+class ActorFilterSet(FilterSet):
+    country = countries_filter(
+        field_name="country",
+        lookup_expr="in",
+        label="Country",
+        help_text="Actors of any of these countries (ISO 3166-1 alpha-2 or alpha-3, any case).",
+    )
+    kind = choices_filter(
+        ActorKind.choices,
+        field_name="kind",
+        lookup_expr="in",
+        label="Kind",
+        help_text="Actors of one of these kinds.",
+    )
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        label="Name",
+        help_text="Part of the name or of an alias, any case.",
+    )
+
+    parameter_examples = {"q": "Hammouchi"}
 
     class Meta:
         model = Actor
@@ -144,23 +237,75 @@ class ActorFilterSet(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(aliases__icontains=value))
 
 
-class EventFilterSet(filters.FilterSet):
-    kind = choices_filter(EventKind.choices, field_name="kind", lookup_expr="in")
-    country = countries_filter(field_name="country", lookup_expr="in")
-    starts_after = filters.DateFilter(field_name="starts_on", lookup_expr="gte")
-    starts_before = filters.DateFilter(field_name="starts_on", lookup_expr="lte")
-    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+class EventFilterSet(FilterSet):
+    kind = choices_filter(
+        EventKind.choices,
+        field_name="kind",
+        lookup_expr="in",
+        label="Kind",
+        help_text="Events of one of these kinds.",
+    )
+    country = countries_filter(
+        field_name="country",
+        lookup_expr="in",
+        label="Country",
+        help_text="Events held in any of these countries (ISO 3166-1 alpha-2 or alpha-3).",
+    )
+    starts_after = filters.DateFilter(
+        field_name="starts_on",
+        lookup_expr="gte",
+        label="Starts on or after",
+        help_text="Events starting on or after this date (`YYYY-MM-DD`).",
+    )
+    starts_before = filters.DateFilter(
+        field_name="starts_on",
+        lookup_expr="lte",
+        label="Starts on or before",
+        help_text="Events starting on or before this date (`YYYY-MM-DD`).",
+    )
+    q = filters.CharFilter(
+        field_name="name",
+        lookup_expr="icontains",
+        max_length=200,
+        label="Name",
+        help_text="Part of the event's name, any case.",
+    )
+
+    parameter_examples = {"q": "Washington"}
 
     class Meta:
         model = Event
         fields = []
 
 
-class CitationFilterSet(filters.FilterSet):
-    claim = IdFilter(field_name="claim_id", lookup_expr="exact")
-    source = IdFilter(field_name="source_id", lookup_expr="exact")
-    stance = choices_filter(Stance.choices, field_name="stance", lookup_expr="in")
-    anchoring = choices_filter(AnchoringState.choices, field_name="anchoring", lookup_expr="in")
+class CitationFilterSet(FilterSet):
+    claim = IdFilter(
+        field_name="claim_id",
+        lookup_expr="exact",
+        label="Claim",
+        help_text="Citations of this claim (its id).",
+    )
+    source = IdFilter(
+        field_name="source_id",
+        lookup_expr="exact",
+        label="Source",
+        help_text="Citations quoting this source (its id).",
+    )
+    stance = choices_filter(
+        Stance.choices,
+        field_name="stance",
+        lookup_expr="in",
+        label="Stance",
+        help_text="Citations of one of these stances.",
+    )
+    anchoring = choices_filter(
+        AnchoringState.choices,
+        field_name="anchoring",
+        lookup_expr="in",
+        label="Anchoring",
+        help_text="Where the quote was found in its source's text (`orphaned`: the editors' "
+        "to-do list).",
+    )
 
     class Meta:
         model = Citation

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from claimtrack.exceptions import ConflictError
 from sources.anchoring import Anchoring as AnchorState
 from sources.anchoring import anchor_quote
 from sources.models import Source
@@ -24,6 +25,8 @@ from sources.validators import (
 )
 
 STATEMENT_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 20_000
+
 # Every name and alias of every actor is searched for in every text (sources.mentions): these
 # caps keep that automaton, and so the cost of a text's mentions, bounded.
 ACTOR_MAX_ALIASES = 25
@@ -322,6 +325,23 @@ class Claim(models.Model):
         default=DatePrecision.UNKNOWN,
         help_text='How precisely occurred_on is known ("recently" is unknown).',
     )
+    # db_default: rows written by raw SQL (bulk generators, imports) get the default too.
+    note = models.TextField(
+        blank=True,
+        db_default="",
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+        help_text="A working note for the team. Not part of what the claim asserts: editing it "
+        "never touches a verdict.",
+    )
+    needs_rereview = models.BooleanField(
+        "needs re-review",
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="Evidence the verdict relied on moved in its source since; a reviewer should "
+        "decide again (cleared by the next verdict).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -354,6 +374,15 @@ class Claim(models.Model):
                 name="%(app_label)s_%(class)s_statement_max_length",
             ),
         ]
+        indexes = [
+            # `?needs_rereview=true` and the admin's filter: the few flagged claims, found
+            # without reading the others.
+            models.Index(
+                fields=["id"],
+                condition=Q(needs_rereview=True),
+                name="claims_claim_needs_rereview",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.statement if len(self.statement) <= 80 else f"{self.statement[:79]}…"
@@ -377,6 +406,10 @@ class Claim(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")
         return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_status = self.__dict__.get("status")
 
     def touch(self) -> None:
         """Record that something the claim shows (participants, countries, citations) changed."""
@@ -617,8 +650,31 @@ class Citation(models.Model):
         self.prefix, self.suffix, self.anchor_score = found.prefix, found.suffix, found.score
 
 
+class ReviewIsPermanent(ConflictError):
+    """A review is a permanent record: it is never changed or deleted (→ 409)."""
+
+    code = "review_permanent"
+
+    def __init__(self):
+        super().__init__(
+            "Reviews are a permanent record and are never changed or deleted; record a new "
+            "review instead (reopen the claim, then decide again)."
+        )
+
+
+class ReviewQuerySet(models.QuerySet):
+    # Bulk writes would skip Review.save() and Review.delete(): refused the same way. (A
+    # claim's deletion still removes its reviews: the cascade writes their history, and
+    # restoring the claim brings them back.)
+    def update(self, **kwargs):
+        raise ReviewIsPermanent()
+
+    def delete(self):
+        raise ReviewIsPermanent()
+
+
 class Review(models.Model):
-    """An append-only record of one status decision on a claim."""
+    """A permanent record of one status decision on a claim, and of what it was made on."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reviews")
     status_before = models.CharField(max_length=20, choices=ClaimStatus.choices)
@@ -631,7 +687,19 @@ class Review(models.Model):
     imported = models.BooleanField(
         default=False, help_text="Taken from an imported ClaimReview, not decided here."
     )
+    claim_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version of the claim the decision was made on."
+    )
+    snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the reviewer saw: the statement, kind, date, event, participants, "
+        "countries and citations (see claims.workflow.claim_snapshot).",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    history = HistoricalRecords()
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -639,6 +707,23 @@ class Review(models.Model):
             _choice_check("status_before", ClaimStatus),
             _choice_check("status_after", ClaimStatus),
         ]
+        permissions = [("record_verdict", "Can record a verdict on a claim")]
 
     def __str__(self) -> str:
         return f"{self.status_before} → {self.status_after}"
+
+    def save(self, *args, **kwargs):
+        # Only ever inserted: a save that would update a stored review is refused, and an
+        # explicit id that exists already fails on the primary key instead of overwriting it.
+        if not self._state.adding or kwargs.get("update_fields") is not None:
+            raise ReviewIsPermanent()
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReviewIsPermanent()
+
+    @property
+    def cited_ids(self) -> list[int]:
+        """The ids of the citations the decision rests on, as recorded with it."""
+        return [c["id"] for c in self.snapshot.get("citations", []) if c.get("cited")]

@@ -1,12 +1,18 @@
+import copy
 import functools
 
 import orjson
 from django.db import connections, transaction
 from django_countries import countries as all_countries
 from django_countries.serializers import CountryFieldMixin
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from claims.claimreview.export import SCHEMA_CONTEXT
+from claims.history import HISTORY_TYPES
+from claims.history import PARTS as HISTORY_PARTS
+from claims.integrity import snapshot_changes
 from claims.models import (
     ACTOR_ALIAS_MAX_LENGTH,
     ACTOR_MAX_ALIASES,
@@ -15,13 +21,17 @@ from claims.models import (
     Claim,
     ClaimActor,
     ClaimCountry,
+    ClaimKind,
     ClaimStatus,
+    CountryRole,
     Event,
     Review,
+    Stance,
 )
-from claims.workflow import REFUTING, SUPPORTING, Consensus, claim_consensus
-from claimtrack.api import MAX_ID, StrictModelSerializer
+from claims.workflow import LABEL, REFUTING, SUPPORTING, Consensus, claim_consensus
+from claimtrack.api import MAX_ID, StrictModelSerializer, StrictSerializer, parse_id
 from sources.anchoring import QUOTE_MAX_LENGTH
+from sources.serializers import MentionSerializer
 
 
 class CountryCodeField(serializers.CharField):
@@ -71,14 +81,9 @@ class EventRefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             data = data.get("id")
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
+        pk = parse_id(data)
+        if pk is None:
             self.fail("invalid")
-        try:
-            pk = int(data)
-        except ValueError:
-            self.fail("invalid")
-        if not 0 < pk <= MAX_ID:
-            self.fail("does_not_exist", pk=pk)
         try:
             return Event.objects.get(pk=pk)
         except Event.DoesNotExist:
@@ -105,7 +110,10 @@ class ClaimCountrySerializer(StrictModelSerializer):
         read_only_fields = ["derived"]
 
 
-class CitationBriefSerializer(serializers.ModelSerializer):
+class CitationBriefSerializer(StrictModelSerializer):
+    """A citation as its claim shows it; written with a new claim as
+    {source, quote, prefix?, suffix?, stance?, note?}."""
+
     source_url = serializers.URLField(source="source.url", read_only=True)
     source_title = serializers.CharField(source="source.title", read_only=True)
 
@@ -118,11 +126,21 @@ class CitationBriefSerializer(serializers.ModelSerializer):
             "source_title",
             "stance",
             "quote",
+            "prefix",
+            "suffix",
+            "note",
             "anchoring",
             "start",
             "end",
         ]
-        read_only_fields = fields
+        read_only_fields = ["anchoring", "start", "end"]
+        extra_kwargs = {
+            "quote": {"max_length": 10_000},
+            # TextQuoteSelector context is exact: a prefix may end in a space.
+            "prefix": {"write_only": True, "trim_whitespace": False},
+            "suffix": {"write_only": True, "trim_whitespace": False},
+            "note": {"write_only": True, "max_length": 20_000},
+        }
 
 
 def _no_duplicates(rows, key, label: str, field: str):
@@ -141,15 +159,19 @@ class ClaimSerializer(StrictModelSerializer):
 
     Participants and hand-entered countries are written in the same request, in one
     transaction. Countries implied by participants and the event are derived (`derived: true`);
-    sending them back changes nothing. `status`, `version`, `created_by`, `created_at`,
-    `updated_at` and `citations` are read-only (citations have their own endpoint).
+    sending them back changes nothing. `status`, `status_label`, `needs_rereview`, `version`,
+    `created_by`, `created_at` and `updated_at` are read-only. `citations` are written with a new
+    claim (created and anchored in its transaction); afterwards they change through their own
+    endpoint, and an update that sends different ones is refused (400), not ignored. While the
+    claim has a verdict only `note` may change (else 409).
     """
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
+    status_label = serializers.SerializerMethodField()
     event = EventRefField(required=False, allow_null=True)
     countries = ClaimCountrySerializer(many=True, required=False, max_length=100)
     participants = ParticipantSerializer(many=True, required=False, max_length=100)
-    citations = CitationBriefSerializer(many=True, read_only=True)
+    citations = CitationBriefSerializer(many=True, required=False, max_length=100)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -165,6 +187,8 @@ class ClaimSerializer(StrictModelSerializer):
             "statement",
             "kind",
             "status",
+            "status_label",
+            "needs_rereview",
             "event",
             "occurred_on",
             "date_precision",
@@ -174,12 +198,16 @@ class ClaimSerializer(StrictModelSerializer):
             "support_count",
             "refute_count",
             "consensus",
+            "note",
             "version",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "version", "created_at", "updated_at"]
+        read_only_fields = ["status", "needs_rereview", "version", "created_at", "updated_at"]
+
+    def get_status_label(self, claim) -> str:
+        return LABEL[ClaimStatus(claim.status)]
 
     def validate(self, attrs):
         _no_duplicates(
@@ -200,9 +228,15 @@ class ClaimSerializer(StrictModelSerializer):
     def create(self, validated_data):
         participants = validated_data.pop("participants", [])
         countries = validated_data.pop("countries", [])
+        citations = validated_data.pop("citations", [])
         claim = Claim.objects.create(**validated_data)
         self._write_participants(claim, participants)
         self._write_countries(claim, countries)
+        for citation in citations:
+            # Citation.save() anchors the quote in the source's text.
+            Citation.objects.create(
+                claim=claim, created_by=validated_data.get("created_by"), **citation
+            )
         claim.refresh_from_db(fields=["version", "updated_at"])
         return claim
 
@@ -210,6 +244,7 @@ class ClaimSerializer(StrictModelSerializer):
     def update(self, instance, validated_data):
         participants = validated_data.pop("participants", None)
         countries = validated_data.pop("countries", None)
+        self._refuse_citation_changes(instance, validated_data.pop("citations", None))
         for field, value in validated_data.items():
             setattr(instance, field, value)
         instance.save()
@@ -220,6 +255,23 @@ class ClaimSerializer(StrictModelSerializer):
         # Nested writes moved the version on in the database (see Claim.touch).
         instance.refresh_from_db(fields=["version", "updated_at"])
         return instance
+
+    @staticmethod
+    def _refuse_citation_changes(claim: Claim, citations: list[dict] | None) -> None:
+        """Citations sent back as read are accepted; any other list is refused by name."""
+        if citations is None:
+            return
+        current = sorted((c.source_id, c.stance, c.quote) for c in claim.citations.all())
+        sent = sorted(
+            (c["source"].pk, c.get("stance", Stance.SUPPORTS), c["quote"]) for c in citations
+        )
+        if sent != current:
+            raise serializers.ValidationError(
+                {
+                    "citations": "A claim's citations change at /api/v1/citations/ "
+                    "(POST, PATCH, DELETE), not by rewriting the claim."
+                }
+            )
 
     def _write_participants(self, claim: Claim, participants: list[dict]) -> None:
         wanted = {(p["actor"].pk, p["role"]) for p in participants}
@@ -271,6 +323,8 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
         "statement": claim.statement,
         "kind": claim.kind,
         "status": claim.status,
+        "status_label": LABEL[ClaimStatus(claim.status)],
+        "needs_rereview": claim.needs_rereview,
         "event": {"id": claim.event.pk, "name": claim.event.name} if claim.event_id else None,
         "occurred_on": claim.occurred_on.isoformat() if claim.occurred_on else None,
         "date_precision": claim.date_precision,
@@ -310,6 +364,7 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
         "support_count": getattr(claim, "support_count", 0),
         "refute_count": getattr(claim, "refute_count", 0),
         "consensus": getattr(claim, "consensus", "unsourced"),
+        "note": claim.note,
         "version": claim.version,
         "created_by": claim.created_by.username if claim.created_by_id else None,
         "created_at": _timestamp(claim.created_at),
@@ -325,6 +380,8 @@ SELECT c.id, c.created_at, c.updated_at, json_build_object(
     'statement', c.statement,
     'kind', c.kind,
     'status', c.status,
+    'needs_rereview', c.needs_rereview,
+    'note', c.note,
     'event', CASE WHEN e.id IS NULL THEN NULL ELSE json_build_object('id', e.id, 'name', e.name)
              END,
     'occurred_on', c.occurred_on,
@@ -377,6 +434,8 @@ def _from_document(row: tuple, claim_url_prefix: str) -> dict:
         "statement": doc["statement"],
         "kind": doc["kind"],
         "status": doc["status"],
+        "status_label": LABEL[ClaimStatus(doc["status"])],
+        "needs_rereview": doc["needs_rereview"],
         "event": doc["event"],
         "occurred_on": doc["occurred_on"],
         "date_precision": doc["date_precision"],
@@ -394,6 +453,7 @@ def _from_document(row: tuple, claim_url_prefix: str) -> dict:
         "support_count": support,
         "refute_count": refute,
         "consensus": claim_consensus(support, refute).value,
+        "note": doc["note"],
         "version": doc["version"],
         "created_by": doc["created_by"],
         "created_at": _timestamp(created_at),
@@ -486,10 +546,27 @@ class CitationSerializer(StrictModelSerializer):
         return value
 
 
+CHANGE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "label": {"type": "string"},
+        "judged": {"nullable": True},
+        "now": {"nullable": True},
+    },
+}
+
+
 class ReviewSerializer(StrictModelSerializer):
-    """A status decision. Written as {status, rationale, citations}; append-only."""
+    """A status decision. Written as {status, rationale, citations}; a permanent record.
+
+    Read, it carries `snapshot` (what the decision was made on, `claim_version` its version)
+    and `changed_since`: what differs in the claim now (given the current snapshot in the
+    context as `current_snapshot`; empty otherwise).
+    """
 
     status = serializers.ChoiceField(ClaimStatus.choices, write_only=True)
+    status_label = serializers.SerializerMethodField()
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     citations = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
@@ -497,6 +574,8 @@ class ReviewSerializer(StrictModelSerializer):
         max_length=200,
         write_only=True,
     )
+    snapshot = serializers.JSONField(read_only=True)
+    changed_since = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
@@ -504,6 +583,7 @@ class ReviewSerializer(StrictModelSerializer):
             "id",
             "claim",
             "status",
+            "status_label",
             "status_before",
             "status_after",
             "rationale",
@@ -511,12 +591,236 @@ class ReviewSerializer(StrictModelSerializer):
             "reviewer",
             "imported",
             "created_at",
+            "claim_version",
+            "snapshot",
+            "changed_since",
         ]
-        read_only_fields = ["claim", "status_before", "status_after", "imported", "created_at"]
+        read_only_fields = [
+            "claim",
+            "status_before",
+            "status_after",
+            "imported",
+            "created_at",
+            "claim_version",
+        ]
         extra_kwargs = {"rationale": {"max_length": 20_000}}
+
+    def get_status_label(self, review) -> str:
+        return LABEL[ClaimStatus(review.status_after)]
+
+    @extend_schema_field({"type": "array", "items": CHANGE_SCHEMA})
+    def get_changed_since(self, review) -> list[dict]:
+        now = self.context.get("current_snapshot")
+        return snapshot_changes(review.snapshot, now) if now is not None else []
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["status"] = instance.status_after
-        data["citations"] = [citation.pk for citation in instance.citations.all()]
+        # As recorded with the decision: deleting a citation later does not rewrite it.
+        data["citations"] = instance.cited_ids
         return data
+
+
+class ReopenSerializer(StrictSerializer):
+    """Why a claim with a verdict is reopened (required)."""
+
+    reason = serializers.CharField(max_length=20_000)
+
+
+class ReviewSchema(OpenApiSerializerExtension):
+    """ReviewSerializer in the schema: `status` and `citations` are written, and read back as
+    the status the review set and the ids it cited (ReviewSerializer.to_representation)."""
+
+    target_class = ReviewSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            for name in ("status", "citations"):
+                field = copy.deepcopy(ReviewSerializer().fields[name])
+                field.write_only = False
+                schema["properties"][name] = auto_schema._map_serializer_field(field, direction)
+                schema.setdefault("required", []).append(name)
+        return schema
+
+
+# --- answers that functions build: their shape, for the schema ---------------------------
+# Each declares what a function returns as it returns it (the views answer the function's
+# dicts), so that the schema and generated clients read the real shape.
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField(help_text="The field's name in words.")
+    old = serializers.JSONField(allow_null=True, help_text="The value before (null: none).")
+    new = serializers.JSONField(allow_null=True, help_text="The value after.")
+    old_display = serializers.CharField(help_text="The value before, in words.")
+    new_display = serializers.CharField(help_text="The value after, in words.")
+
+
+HISTORY_MODELS = [(model._meta.model_name, model._meta.verbose_name) for model, _ in HISTORY_PARTS]
+HISTORY_ACTIONS = [(action, action) for action in HISTORY_TYPES.values()]
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One change to a claim or one of its parts (claims.history.claim_history), in codes for
+    programs and in words for people."""
+
+    model = serializers.ChoiceField(HISTORY_MODELS, help_text="Which part changed.")
+    model_label = serializers.CharField()
+    object_id = serializers.IntegerField(help_text="The id of the changed row.")
+    history_id = serializers.IntegerField(help_text="The id of this change.")
+    summary = serializers.CharField(help_text="The change in a sentence.")
+    action = serializers.ChoiceField(HISTORY_ACTIONS)
+    user = serializers.CharField(allow_null=True, help_text="The username.")
+    user_name = serializers.CharField(allow_null=True, help_text="The person's name.")
+    at = serializers.DateTimeField()
+    reason = serializers.CharField(allow_null=True)
+    reason_display = serializers.CharField(allow_null=True)
+    changes = HistoryChangeSerializer(many=True)
+
+
+class SuggestedCountrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    role = serializers.ChoiceField(CountryRole.choices)
+
+
+class SuggestedCitationSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    quote = serializers.CharField()
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    stance = serializers.ChoiceField(Stance.choices)
+
+
+class SuggestionRuleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    matched = serializers.CharField(help_text="The words the rule matched.")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    """A candidate claim found in a source's text (claims.suggestions.suggest_claims); POST
+    it, edited, to /api/v1/claims/ to accept it."""
+
+    statement = serializers.CharField()
+    kind = serializers.ChoiceField(ClaimKind.choices)
+    countries = SuggestedCountrySerializer(many=True)
+    participants = serializers.ListField(child=serializers.IntegerField(), help_text="Actor ids.")
+    citation = SuggestedCitationSerializer()
+    mentions = MentionSerializer(many=True)
+    rule = SuggestionRuleSerializer()
+
+
+class ClaimStatsSerializer(serializers.Serializer):
+    """Counts of the claims that match the filters."""
+
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_kind = serializers.DictField(child=serializers.IntegerField())
+    by_country = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="For each country (alpha-2), the matching claims that concern it in any role.",
+    )
+
+
+class ImportReportSerializer(serializers.Serializer):
+    """What a ClaimReview import did (claims.claimreview.imports.ImportReport)."""
+
+    records = serializers.IntegerField()
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    claims = serializers.ListField(child=serializers.IntegerField())
+    summary = serializers.CharField()
+
+
+def _jsonld(component: str, doc: str, /, **fields) -> type[serializers.Serializer]:
+    """A serializer class whose fields may be JSON-LD keywords: `at_type` declares `@type`.
+
+    No class attribute can start with "@", so the class is built as a class body would be.
+    """
+    members = {("@" + k[3:] if k.startswith("at_") else k): f for k, f in fields.items()}
+    body = {"__doc__": doc, "__module__": __name__, **members}
+    return type(component, (serializers.Serializer,), body)
+
+
+def _const(value: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField([(value, value)])
+
+
+ClaimReviewPartySerializer = _jsonld(
+    "ClaimReviewParty",
+    "A schema.org Person or Organization.",
+    at_type=serializers.ChoiceField([("Person", "Person"), ("Organization", "Organization")]),
+    name=serializers.CharField(),
+    sameAs=serializers.URLField(required=False, help_text="The Wikidata item."),
+    url=serializers.URLField(required=False),
+)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/ClaimReviewParty"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ClaimReviewParty"}},
+        ]
+    }
+)
+class _PartiesField(serializers.JSONField):
+    """One party, or a list of them."""
+
+
+ClaimReviewRatingSerializer = _jsonld(
+    "ClaimReviewRating",
+    "The verdict as a schema.org Rating: 1 (false) to 5 (true), `alternateName` in words.",
+    at_type=_const("Rating"),
+    ratingValue=serializers.IntegerField(required=False, min_value=1, max_value=5),
+    bestRating=serializers.IntegerField(),
+    worstRating=serializers.IntegerField(),
+    alternateName=serializers.CharField(),
+)
+ClaimReviewItemSerializer = _jsonld(
+    "ClaimReviewItem",
+    "The schema.org Claim reviewed: who made it, and where and when it appeared.",
+    at_type=_const("Claim"),
+    author=_PartiesField(required=False),
+    appearance=serializers.ListField(child=serializers.URLField(), required=False),
+    datePublished=serializers.DateField(required=False),
+    firstAppearance=serializers.URLField(required=False),
+)
+CLAIMREVIEW_FIELDS = {
+    "at_type": _const("ClaimReview"),
+    "at_id": serializers.URLField(),
+    "url": serializers.URLField(),
+    "claimReviewed": serializers.CharField(),
+    "datePublished": serializers.DateField(),
+    "author": ClaimReviewPartySerializer(),
+    "reviewRating": ClaimReviewRatingSerializer(),
+    "itemReviewed": ClaimReviewItemSerializer(),
+}
+ClaimReviewNodeSerializer = _jsonld(
+    "ClaimReviewNode",
+    "A claim's verdict as schema.org ClaimReview, in a feed's `@graph`.",
+    **CLAIMREVIEW_FIELDS,
+)
+ClaimReviewSerializer = _jsonld(
+    "ClaimReview",
+    "A claim's verdict as schema.org ClaimReview (JSON-LD).",
+    at_context=_const(SCHEMA_CONTEXT),
+    **CLAIMREVIEW_FIELDS,
+)
+ClaimReviewFeedSerializer = extend_schema_serializer(many=False)(
+    _jsonld(
+        "ClaimReviewFeed",
+        "One page of verdicts as a JSON-LD `@graph`; follow `next` to the last page.",
+        at_context=_const(SCHEMA_CONTEXT),
+        at_graph=ClaimReviewNodeSerializer(many=True),
+        next=serializers.URLField(allow_null=True),
+        previous=serializers.URLField(allow_null=True),
+    )
+)

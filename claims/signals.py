@@ -1,8 +1,10 @@
-"""Receivers that keep derived data current on every write path (admin, API, commands)."""
+"""Receivers that hold every write path (admin, API, commands, shell) to the same rules: the
+verdict integrity guard before writes, and derived data kept current after them."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from claims import integrity
 from claims.models import (
     Actor,
     Citation,
@@ -14,6 +16,24 @@ from claims.models import (
 )
 from sources.anchoring import source_reanchor
 from sources.models import Source
+
+
+@receiver(pre_save, sender=Claim)
+@receiver(pre_save, sender=ClaimActor)
+@receiver(pre_save, sender=ClaimCountry)
+@receiver(pre_save, sender=Citation)
+def verdict_guard_on_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    # A material change to a claim with a verdict is refused (VerdictLocked, 409).
+    if not raw:
+        integrity.check_save(instance, update_fields)
+
+
+@receiver(pre_delete, sender=ClaimActor)
+@receiver(pre_delete, sender=ClaimCountry)
+@receiver(pre_delete, sender=Citation)
+@receiver(pre_delete, sender=Event)
+def verdict_guard_on_delete(sender, instance, origin=None, **kwargs) -> None:
+    integrity.check_delete(instance, origin)
 
 
 @receiver(post_save, sender=Claim)
@@ -61,7 +81,8 @@ def claim_part_changed(sender, instance, raw=False, **kwargs) -> None:
 
 @receiver(post_save, sender=Source)
 def source_saved(sender, instance: Source, raw=False, created=False, **kwargs) -> None:
-    # A new text moves every quote: re-anchor the citations against it.
+    # A new text moves every quote: re-anchor the citations against it, and flag the claims
+    # whose verdict relied on a quote that is no longer where the reviewer found it.
     if raw or created or not instance.text_changed:
         return
-    source_reanchor(source=instance)
+    integrity.claim_flag_moved_evidence(results=source_reanchor(source=instance))

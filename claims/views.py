@@ -8,10 +8,15 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import permissions, renderers, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
@@ -28,25 +33,44 @@ from claims.models import Actor, Citation, Claim, ClaimCountry, Event
 from claims.serializers import (
     ActorSerializer,
     CitationSerializer,
+    ClaimReviewFeedSerializer,
+    ClaimReviewSerializer,
     ClaimSerializer,
+    ClaimStatsSerializer,
     EventSerializer,
+    HistoryEntrySerializer,
+    ImportReportSerializer,
+    ReopenSerializer,
     ReviewSerializer,
+    SuggestionSerializer,
     claim_representation,
     claim_representations,
 )
 from claims.suggestions import source_mentions, source_suggestions
-from claims.workflow import annotate_consensus, claim_review, is_reviewer
-from claimtrack.api import ErrorsAsJSONMixin
-from claimtrack.concurrency import ConditionalMixin, if_none_match
+from claims.workflow import (
+    LABEL,
+    REVIEW_PERMISSION,
+    VERDICT_PERMISSION,
+    annotate_consensus,
+    claim_reopen,
+    claim_review,
+    claim_snapshot,
+)
+from claimtrack.api import COUNTRY_CODE_PATTERN, ErrorsAsJSONMixin, parse_id
+from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 from claimtrack.pagination import TextResultsPagination
+from claimtrack.schema import IF_MATCH
 from sources.models import text_digest
+from sources.serializers import MentionSerializer
 
 CSV_COLUMNS = [
     "id",
     "statement",
     "kind",
     "status",
+    "status_label",
+    "needs_rereview",
     "occurred_on",
     "date_precision",
     "event",
@@ -115,6 +139,8 @@ def claim_csv_row(claim: Claim) -> list[str]:
             claim.statement,
             claim.kind,
             claim.status,
+            LABEL[claim.status],
+            "yes" if claim.needs_rereview else "no",
             claim.occurred_on,
             claim.date_precision,
             claim.event.name if claim.event else "",
@@ -150,6 +176,51 @@ def _on_postgresql() -> bool:
     return connections[Claim.objects.db].vendor == "postgresql"
 
 
+def request_example(summary: str, value) -> OpenApiExample:
+    """A request body example for the schema (on the demo data: `./dev serve`)."""
+    return OpenApiExample(summary, value=value, request_only=True)
+
+
+CLAIM_EXAMPLE = request_example(
+    "A claim with its participants and a territory",
+    {
+        "statement": "The United States supported Morocco's autonomy proposal for Western Sahara.",
+        "kind": "agreement",
+        "participants": [{"actor": 5, "role": "subject"}, {"actor": 6, "role": "object"}],
+        "countries": [{"code": "ESH", "role": "territory"}],
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=["json", "csv"],
+                description="`csv`: every matching claim, one row each, without pages (as "
+                "`Accept: text/csv`): UTF-8 with a byte-order mark, a header row, cells that "
+                "start with `=`, `+`, `-` or `@` prefixed with `'`.",
+            )
+        ],
+        responses={
+            (200, "application/json"): ClaimSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    ),
+    create=extend_schema(examples=[CLAIM_EXAMPLE]),
+    update=extend_schema(examples=[CLAIM_EXAMPLE]),
+    partial_update=extend_schema(
+        examples=[
+            request_example(
+                "A new statement",
+                {"statement": "Morocco and Israel established diplomatic relations."},
+            )
+        ]
+    ),
+)
 class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
@@ -158,6 +229,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
     renderer_classes = [FastJSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    required_permissions: list[str] | None = None  # set per action (RolePermission)
 
     def get_renderers(self):
         # CSV exports the list; a created or updated claim is not a CSV (it rendered as nothing).
@@ -174,18 +246,45 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         serializer.save(created_by=self.request.user)
 
     def get_serializer_class(self):
+        if self.action == "reopen":
+            return ReopenSerializer
         return ReviewSerializer if self.action == "reviews" else ClaimSerializer
 
-    @extend_schema(methods=["GET"], responses=ReviewSerializer(many=True))
-    @extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @extend_schema(
+        methods=["GET"],
+        operation_id="list_claim_reviews",
+        summary="List a claim's reviews",
+        responses=ReviewSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="create_claim_review",
+        summary="Record a review: a status change",
+        request=ReviewSerializer,
+        responses={201: ReviewSerializer},
+        parameters=[IF_MATCH],
+        examples=[
+            request_example(
+                "Send to review",
+                {"status": "in_review", "rationale": "Two sources needed before a verdict."},
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        required_permissions=[REVIEW_PERMISSION],
+    )
     def reviews(self, request, pk=None):
-        """GET: the claim's reviews, newest first. POST: record a status change (the workflow
-        decides: roles, allowed transitions, evidence rules); honours If-Match."""
+        """GET: the claim's reviews, newest first, each with the snapshot it was made on and
+        what changed since. POST: record a status change (the workflow decides: roles, allowed
+        transitions, evidence rules); honours If-Match."""
         if request.method == "GET":
             claim = self.get_object()
-            reviews = claim.reviews.select_related("reviewer").prefetch_related("citations")
-            return Response(ReviewSerializer(reviews[:500], many=True).data)
+            reviews = claim.reviews.select_related("reviewer")[:500]
+            context = {"current_snapshot": claim_snapshot(claim)}
+            return Response(ReviewSerializer(reviews, many=True, context=context).data)
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -200,6 +299,38 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
                 citations=data.get("citations", []),
                 expected_version=self.expected_version(),
             )
+        return self._review_created(claim, review)
+
+    @extend_schema(
+        summary="Reopen a claim with a verdict",
+        request=ReopenSerializer,
+        responses={201: ReviewSerializer},
+        parameters=[IF_MATCH],
+        examples=[
+            request_example(
+                "A second source contradicts the quote",
+                {"reason": "A second source contradicts the quote the verdict rests on."},
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], required_permissions=[REVIEW_PERMISSION])
+    def reopen(self, request, pk=None):
+        """Reopen a claim with a verdict for editing: back to in review, recorded as a review
+        with the required `reason`; honours If-Match. Editors and reviewers."""
+        serializer = ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            claim = get_object_or_404(Claim, pk=self.kwargs["pk"])
+            self.check_object_permissions(request, claim)
+            review = claim_reopen(
+                claim=claim,
+                user=request.user,
+                reason=serializer.validated_data["reason"],
+                expected_version=self.expected_version(),
+            )
+        return self._review_created(claim, review)
+
+    def _review_created(self, claim: Claim, review) -> Response:
         response = Response(ReviewSerializer(review).data, status=201)
         response["ETag"] = f'"{claim.version}"'
         return response
@@ -210,25 +341,28 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             if settings.CLAIMTRACK_REQUIRE_IF_MATCH:
                 raise PreconditionRequired()
             return None
-        try:
-            return int(header.strip().removeprefix("W/").strip('"'))
-        except ValueError:
-            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".') from None
+        version = parse_id(header.strip().removeprefix("W/").strip('"'))
+        if version is None:
+            raise PreconditionFailed('If-Match must be the ETag of the claim, e.g. "3".')
+        return version
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def history(self, request, pk=None):
-        """Every change to the claim and its parts, newest first (staff: also a deleted claim)."""
-        try:
-            claim_id = int(pk)
-        except ValueError:
-            raise NotFound() from None
-        deleted_visible = request.user.is_staff and Claim.history.filter(id=claim_id).exists()
+        """Every change to the claim and its parts, newest first (for those who may delete
+        claims, also of a deleted claim)."""
+        claim_id = parse_id(pk)
+        if claim_id is None:
+            raise NotFound(f"No claim {pk[:20]!r}.")
+        deleted_visible = (
+            request.user.has_perm("claims.delete_claim")
+            and Claim.history.filter(id=claim_id).exists()
+        )
         if not Claim.objects.filter(pk=claim_id).exists() and not deleted_visible:
             raise NotFound(f"No claim {pk}.")
         return Response(claim_history(claim_id))
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, "application/ld+json"): ClaimReviewSerializer})
     @action(detail=True, pagination_class=None, renderer_classes=[JSONLDRenderer])
     def claimreview(self, request, pk=None):
         """The claim's verdict as schema.org ClaimReview (404 until it has a verdict)."""
@@ -255,24 +389,14 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
         etag = self.etag_for(claim)
-        if etag in if_none_match(request):
+        if not_modified(request, etag):
             response = Response(status=304)
         else:
             response = Response(claim_representation(claim, self.claim_url_prefix()))
         response["ETag"] = etag
         return response
 
-    @extend_schema(
-        responses=inline_serializer(
-            "ClaimStats",
-            {
-                "total": serializers.IntegerField(),
-                "by_status": serializers.DictField(child=serializers.IntegerField()),
-                "by_kind": serializers.DictField(child=serializers.IntegerField()),
-                "by_country": serializers.DictField(child=serializers.IntegerField()),
-            },
-        )
-    )
+    @extend_schema(filters=True, responses=ClaimStatsSerializer)
     @action(detail=False, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def stats(self, request):
         """Counts for a dashboard, under the same filters as the list."""
@@ -298,28 +422,83 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         )
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            request_example(
+                "A person",
+                {
+                    "name": "Nasser Bourita",
+                    "kind": "person",
+                    "country": "MA",
+                    "title": "Minister of Foreign Affairs of Morocco",
+                    "aliases": ["Bourita"],
+                },
+            )
+        ]
+    )
+)
 class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """People, states and bodies that claims are about, by name, kind and country."""
+
     queryset = Actor.objects.all()
     serializer_class = ActorSerializer
     filterset_class = ActorFilterSet
     ordering_fields = ["id", "name"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            request_example(
+                "A visit",
+                {
+                    "name": "Moroccan delegation's visit to Washington",
+                    "kind": "visit",
+                    "starts_on": "2021-03-01",
+                    "date_precision": "month",
+                    "country": "US",
+                },
+            )
+        ]
+    )
+)
 class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Meetings, visits and exercises that claims belong to."""
+
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilterSet
     ordering_fields = ["id", "starts_on", "name"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            request_example(
+                "A quote that supports a claim",
+                {
+                    "claim": 2,
+                    "source": 1,
+                    "stance": "supports",
+                    "quote": "the kingdom established diplomatic relations with Israel",
+                },
+            )
+        ]
+    )
+)
 class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """A source's exact quote for or against a claim, anchored in the source's text."""
+
     queryset = Citation.objects.select_related("source", "created_by")
     serializer_class = CitationSerializer
     filterset_class = CitationFilterSet
     ordering_fields = ["id", "created_at"]
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        # In a transaction: the integrity guard then holds the claim's row until the commit.
+        with transaction.atomic():
+            serializer.save(created_by=self.request.user)
 
 
 class CountrySerializer(serializers.Serializer):
@@ -334,7 +513,8 @@ class CountrySerializer(serializers.Serializer):
 class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
     """The countries that claims concern, with counts. `{code}` is alpha-2 or alpha-3."""
 
-    lookup_value_regex = "[A-Za-z]{2,3}"
+    lookup_field = "code"
+    lookup_value_regex = COUNTRY_CODE_PATTERN
     serializer_class = CountrySerializer
     permission_classes = [permissions.AllowAny]  # read-only: writes answer 405
 
@@ -362,17 +542,32 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
 
     @extend_schema(responses=CountrySerializer(many=True))
     def list(self, request):
+        """The countries that claims concern, most claims first."""
         return Response(self._rows())
 
     @extend_schema(
         responses=CountrySerializer,
-        parameters=[OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=f"^{lookup_value_regex}$",
+                description="ISO 3166-1 alpha-2 or alpha-3, any case.",
+                examples=[
+                    OpenApiExample("Morocco", value="MA"),
+                    OpenApiExample("Western Sahara", value="ESH"),
+                ],
+            )
+        ],
     )
-    def retrieve(self, request, pk=None):
-        code = all_countries.alpha2(pk or "")
+    def retrieve(self, request, code=None):
+        """One country's counts, also when no claim concerns it (zeros)."""
+        code = all_countries.alpha2(code or "")
         if not code:
             raise NotFound(
-                f"Unknown country code {pk!r}: give an ISO 3166-1 alpha-2 or alpha-3 code."
+                f"Unknown country code {self.kwargs['code']!r}: give an ISO 3166-1 alpha-2 or "
+                "alpha-3 code."
             )
         rows = self._rows([code])
         if rows:
@@ -400,14 +595,22 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
     ordering_fields = ["updated_at", "id"]
     renderer_classes = [JSONLDRenderer, renderers.JSONRenderer]
     serializer_class = ReviewSerializer  # for the schema only
+    required_permissions: list[str] | None = None  # set per action (RolePermission)
 
     @extend_schema(
+        operation_id="list_claimreviews",
+        summary="List verdicts as ClaimReview",
         responses={
-            (200, "application/ld+json"): OpenApiTypes.OBJECT,
-            (200, "application/json"): OpenApiTypes.OBJECT,
-        }
+            (200, "application/ld+json"): ClaimReviewFeedSerializer,
+            (200, "application/json"): ClaimReviewFeedSerializer,
+        },
     )
     def list(self, request):
+        """The verdicts of the claims that match the filters, as one JSON-LD `@graph` per page.
+
+        Harvest incrementally: `updated_after` the moment of your last harvest, then follow
+        `next` until it is null.
+        """
         queryset = with_claimreview_relations(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
         body = claimreview_graph(page, request=request)
@@ -424,18 +627,42 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
                 ]
             }
         },
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+        responses={200: ImportReportSerializer, 201: ImportReportSerializer},
+        examples=[
+            request_example(
+                "One ClaimReview",
+                {
+                    "@context": "https://schema.org",
+                    "@type": "ClaimReview",
+                    "url": "https://factcheck.example/reviews/sahara-recognition",
+                    "claimReviewed": "The United States recognized Morocco's sovereignty over "
+                    "Western Sahara.",
+                    "datePublished": "2020-12-11",
+                    "author": {"@type": "Organization", "name": "Factcheck Example"},
+                    "reviewRating": {
+                        "@type": "Rating",
+                        "ratingValue": 5,
+                        "bestRating": 5,
+                        "worstRating": 1,
+                        "alternateName": "True",
+                    },
+                    "itemReviewed": {"@type": "Claim", "appearance": ["https://news.example/a"]},
+                },
+            )
+        ],
     )
     @action(
-        detail=False, methods=["post"], url_path="import", renderer_classes=[renderers.JSONRenderer]
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        renderer_classes=[renderers.JSONRenderer],
+        required_permissions=[VERDICT_PERMISSION],
     )
     def import_(self, request):
         """Import ClaimReview JSON-LD (one, a list, an @graph, or a Fact Check Tools response).
 
         Reviewers only. Bad records are skipped and reported; good ones are imported.
         """
-        if not (request.user.is_staff or is_reviewer(request.user)):
-            raise PermissionDenied("Only reviewers import ClaimReview.")
         report = import_claimreview(request.data, user=request.user)
         return Response(report.as_dict(), status=201 if report.created else 200)
 
@@ -448,7 +675,7 @@ class SourceViewSet(sources.views.SourceViewSet):
 
     @extend_schema(
         parameters=mentions_pages.parameters(),
-        responses={200: mentions_pages.response_schema({"type": "object"})},
+        responses=mentions_pages.response_serializer("MentionPage", MentionSerializer(many=True)),
     )
     @action(detail=True, pagination_class=None)
     def mentions(self, request, pk=None):
@@ -470,7 +697,9 @@ class SourceViewSet(sources.views.SourceViewSet):
 
     @extend_schema(
         parameters=suggestions_pages.parameters(),
-        responses={200: suggestions_pages.response_schema({"type": "object"})},
+        responses=suggestions_pages.response_serializer(
+            "SuggestionPage", SuggestionSerializer(many=True)
+        ),
     )
     @action(detail=True, pagination_class=None)
     def suggestions(self, request, pk=None):

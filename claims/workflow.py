@@ -1,11 +1,12 @@
 """The verification workflow: which status changes are allowed, who may make them, and on what
-evidence. `claim_review` is the one function that changes a claim's status.
+evidence. `claim_review` is the one function that changes a claim's status; every review keeps
+a snapshot of what it was made on (`claim_snapshot`).
 
 Errors and the HTTP status an API exception handler should give them:
 
 - `TransitionNotAllowed`, `EvidenceMissing` and a plain `ValidationError` (unknown status,
-  citations of another claim) are Django `ValidationError`s with a field-keyed `message_dict`
-  → 400.
+  citations of another claim, a reopen without a reason) are Django `ValidationError`s with a
+  field-keyed `message_dict` → 400.
 - `ReviewPermissionDenied` is a Django `PermissionDenied` → 403.
 - `VersionConflict` carries `current_version` → 412 (Precondition Failed).
 """
@@ -20,13 +21,26 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims.models import Citation, Claim, ClaimStatus, Review, Stance
+from claims.models import (
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    ClaimStatus,
+    Review,
+    Stance,
+)
+from claimtrack.exceptions import StaleVersionError
 from sources.canonical import domain_of
 
 S = ClaimStatus
 
-EDITOR_GROUP = "editor"
-REVIEWER_GROUP = "reviewer"
+# The role groups (data migrations give them their permissions; see docs/workflow.md).
+ROLE_GROUPS = ("editor", "reviewer")
+# Any status change (editors and reviewers); a move to a verdict needs the second as well
+# (reviewers). Django permissions, so the API and the admin ask the same question.
+REVIEW_PERMISSION = "claims.add_review"
+VERDICT_PERMISSION = "claims.record_verdict"
 
 # --- Plain data beside the statuses -------------------------------------------------------
 
@@ -42,7 +56,8 @@ RATING: dict[ClaimStatus, int | None] = {
     S.UNVERIFIABLE: None,
 }
 
-# The label shown to readers (ClaimReview `alternateName`); the TextChoices labels already are.
+# The one human label of each status: the admin, the API's `status_label`, the CSV, the history
+# and ClaimReview's `alternateName` all show these (they are the TextChoices labels).
 LABEL: dict[ClaimStatus, str] = {status: str(status.label) for status in ClaimStatus}
 
 # Normalised buckets as ClaimsKG uses them: only a plain "true"/"false" is TRUE/FALSE;
@@ -63,13 +78,17 @@ VERDICTS: frozenset[ClaimStatus] = frozenset(
     {S.CONFIRMED, S.MOSTLY_TRUE, S.MIXED, S.MISLEADING, S.FALSE, S.UNVERIFIABLE}
 )
 
-# Every move anyone may make; who may make which is `_needs_reviewer` below.
+# Every move anyone may make; a reopen (verdict → in review) needs a reason.
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     # Straight to a verdict is for reviewers only (and for imported verdicts).
     S.UNVERIFIED: frozenset({S.IN_REVIEW}) | VERDICTS,
     S.IN_REVIEW: frozenset({S.UNVERIFIED}) | VERDICTS,
     **{verdict: frozenset({S.IN_REVIEW}) for verdict in VERDICTS},  # reopen
 }
+
+# Who may make which move: every move needs REVIEW_PERMISSION (editors and reviewers); a move
+# to these targets needs this permission as well.
+TARGET_PERMISSION: dict[ClaimStatus, str] = {verdict: VERDICT_PERMISSION for verdict in VERDICTS}
 
 # Evidence: which citation stances count as supporting or refuting a claim.
 SUPPORTING: frozenset[str] = frozenset({Stance.SUPPORTS})
@@ -121,70 +140,50 @@ class ReviewPermissionDenied(PermissionDenied):
     """The user's role does not allow this status change (→ 403)."""
 
 
-class VersionConflict(Exception):
+class VersionConflict(StaleVersionError):
     """The claim changed since the caller read it (→ 412, with `current_version` in the body)."""
 
     def __init__(self, current_version: int):
-        self.current_version = current_version
         super().__init__(
             f"The claim was changed by someone else (it is now at version {current_version}); "
-            "reload it and try again."
+            "reload it and try again.",
+            current_version=current_version,
         )
 
 
-# --- Roles --------------------------------------------------------------------------------
+# --- Roles: Django permissions, granted by the role groups ---------------------------------
 
 
-def _group_names(user) -> frozenset[str]:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return frozenset()
-    # Cached on the user object: one query per request however often roles are asked for.
-    cached = getattr(user, "_claimtrack_groups", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._claimtrack_groups = cached
-    return cached
+def may_review(user) -> bool:
+    """May change a claim's status at all (editors and reviewers; superusers)."""
+    return user is not None and user.has_perm(REVIEW_PERMISSION)
 
 
-def is_editor(user) -> bool:
-    """Member of the "editor" group (or a superuser): may send claims to review and back."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or EDITOR_GROUP in _group_names(user)
+def may_record_verdict(user) -> bool:
+    """May also move a claim to a verdict (reviewers; superusers)."""
+    return may_review(user) and user.has_perm(VERDICT_PERMISSION)
 
 
-def is_reviewer(user) -> bool:
-    """Member of the "reviewer" group (or a superuser): may also record verdicts and reopen."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or REVIEWER_GROUP in _group_names(user)
-
-
-def _needs_reviewer(current: str, target: str) -> bool:
-    # Recording a verdict or reopening one is a reviewer's call; the rest is an editor's.
-    return target in VERDICTS or current in VERDICTS
+def _may_move_to(user, target: str) -> bool:
+    extra = TARGET_PERMISSION.get(ClaimStatus(target))
+    return extra is None or user.has_perm(extra)
 
 
 def allowed_targets(current: str, user) -> list[ClaimStatus]:
     """The statuses this user may move a claim in `current` to, in status order (for UIs)."""
-    if is_reviewer(user):
-        return _in_status_order(TRANSITIONS[ClaimStatus(current)])
-    if is_editor(user):
-        return _in_status_order(
-            t for t in TRANSITIONS[ClaimStatus(current)] if not _needs_reviewer(current, t)
-        )
-    return []
+    if not may_review(user):
+        return []
+    return _in_status_order(t for t in TRANSITIONS[ClaimStatus(current)] if _may_move_to(user, t))
 
 
 def _check_has_role(user) -> None:
-    if not (is_editor(user) or is_reviewer(user)):
+    if not may_review(user):
         raise ReviewPermissionDenied("Only editors and reviewers can change a claim's status.")
 
 
-def _check_role(user, current: str, target: str) -> None:
-    if _needs_reviewer(current, target) and not is_reviewer(user):
-        action = "reopen a verdict" if current in VERDICTS else "record a verdict"
-        raise ReviewPermissionDenied(f"Only reviewers can {action}.")
+def _check_role(user, target: str) -> None:
+    if not _may_move_to(user, target):
+        raise ReviewPermissionDenied("Only reviewers can record a verdict.")
 
 
 # --- Evidence -----------------------------------------------------------------------------
@@ -273,6 +272,86 @@ def _claim_citations(claim: Claim, citations: Iterable) -> list[Citation]:
     return found
 
 
+# --- What a review was made on -----------------------------------------------------------
+
+
+def claim_snapshot(claim: Claim, *, cited: Iterable[int] = ()) -> dict:
+    """`claim` as a reviewer sees it now, as plain JSON: what a review keeps of it.
+
+    Its statement, kind, date and precision, event, participants (actor id, name, kind, role),
+    countries (code, role, derived) and every citation with its quote, context, stance,
+    anchoring and place, and its source's canonical URL and text hash; `cited` marks the
+    citations the decision points at.
+    """
+    cited = set(cited)
+    event = claim.event if claim.event_id else None
+    participants = ClaimActor.objects.filter(claim_id=claim.pk).select_related("actor")
+    countries = ClaimCountry.objects.filter(claim_id=claim.pk).order_by("country", "role")
+    citations = Citation.objects.filter(claim_id=claim.pk).select_related("source")
+    return {
+        "statement": claim.statement,
+        "kind": claim.kind,
+        "occurred_on": claim.occurred_on.isoformat() if claim.occurred_on else None,
+        "date_precision": claim.date_precision,
+        "event": {"id": event.pk, "name": event.name} if event else None,
+        "participants": [
+            {
+                "actor": row.actor_id,
+                "name": row.actor.name,
+                "kind": row.actor.kind,
+                "role": row.role,
+            }
+            for row in participants.order_by("id")
+        ],
+        "countries": [
+            {"code": row.country.code, "role": row.role, "derived": row.derived}
+            for row in countries
+        ],
+        "citations": [
+            {
+                "id": row.pk,
+                "cited": row.pk in cited,
+                "quote": row.quote,
+                "prefix": row.prefix,
+                "suffix": row.suffix,
+                "stance": row.stance,
+                "anchoring": row.anchoring,
+                "start": row.start,
+                "end": row.end,
+                "source": row.source_id,
+                "source_url": row.source.canonical_url,
+                "text_sha256": row.source.text_sha256,
+            }
+            for row in citations.order_by("id")
+        ],
+    }
+
+
+def verdict_reviews(queryset: models.QuerySet) -> models.QuerySet:
+    """Claims with their verdict reviews prefetched (newest first), for `current_verdict`."""
+    return queryset.prefetch_related(
+        models.Prefetch(
+            "reviews",
+            queryset=Review.objects.filter(status_after__in=list(VERDICTS))
+            .select_related("reviewer")
+            .order_by("-id"),
+            to_attr="verdict_reviews",
+        )
+    )
+
+
+def current_verdict(claim: Claim) -> Review | None:
+    """The review that gave `claim` its current verdict, or None when it has no verdict."""
+    if claim.status not in VERDICTS:
+        return None
+    reviews = getattr(claim, "verdict_reviews", None)
+    if reviews is None:
+        reviews = claim.reviews.filter(status_after__in=list(VERDICTS)).order_by("-id")[:1]
+    # The newest verdict review: reviews are only ever added, so the highest id is the latest.
+    latest = next(iter(reviews), None)
+    return latest if latest is not None and latest.status_after == claim.status else None
+
+
 # --- The one function that changes a claim's status ---------------------------------------
 
 
@@ -290,11 +369,15 @@ def claim_review(
     """Move `claim` to `status` on behalf of `reviewer` and write the Review row.
 
     Checks, in this order, with the claim row locked: the status is a known one; the claim is
-    still at `expected_version` (when given; else `VersionConflict`); the user is an editor or
-    a reviewer (else `ReviewPermissionDenied`); the move is in TRANSITIONS (else
-    `TransitionNotAllowed`); the user's role allows it (else `ReviewPermissionDenied`);
-    `citations` (ids or objects) belong to the claim; a verdict meets the evidence rules
-    (else `EvidenceMissing`).
+    still at `expected_version` (when given; else `VersionConflict`); the user may change
+    statuses (REVIEW_PERMISSION, else `ReviewPermissionDenied`); the move is in TRANSITIONS
+    (else `TransitionNotAllowed`); a move to a verdict is the user's to make
+    (VERDICT_PERMISSION, else `ReviewPermissionDenied`); `citations` (ids or objects) belong
+    to the claim; a reopen has a reason, a verdict meets the evidence rules (else
+    `EvidenceMissing`).
+
+    The review keeps the claim's version and a `claim_snapshot` of it as the decision found
+    it. A verdict clears `needs_rereview`: a reviewer has decided again.
 
     `imported=True` records a verdict taken from someone else's ClaimReview: no role check and
     no evidence rules (the evidence is the other fact-checker's), `reviewer` may be None and
@@ -312,8 +395,9 @@ def claim_review(
     rationale = (rationale or "").strip()
 
     with transaction.atomic():
-        # The lock also holds back citation edits: saving a citation touches the claim row
-        # (signals.claim_part_changed), so the evidence cannot change while it is checked.
+        # The lock also holds back edits of the claim's parts: the integrity guard locks the
+        # same row before any part is written (claims.integrity), so the evidence cannot
+        # change while it is checked and recorded.
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         if expected_version is not None and int(expected_version) != locked.version:
             raise VersionConflict(locked.version)
@@ -323,20 +407,38 @@ def claim_review(
         if target not in TRANSITIONS[current]:
             raise TransitionNotAllowed(current, target)
         if not imported:
-            _check_role(reviewer, current, target)
+            _check_role(reviewer, target)
         cited = _claim_citations(locked, citations)
+        if current in VERDICTS and not rationale:
+            raise EvidenceMissing(
+                [
+                    (
+                        "reopen_reason",
+                        "rationale",
+                        f"Reopening a “{LABEL[current]}” verdict needs a reason: say what "
+                        "should be looked at again.",
+                    )
+                ]
+            )
         if target in VERDICTS and not imported:
             failures = _evidence_failures(locked, target, rationale)
             if failures:
                 raise EvidenceMissing(failures)
 
+        snapshot = claim_snapshot(locked, cited=[c.pk for c in cited])
+        judged_version = locked.version
         locked.status = target
         locked.status_change_allowed = True  # see Claim.save: only this function may
+        fields = ["status", "version", "updated_at"]
+        if target in VERDICTS and locked.needs_rereview:
+            locked.needs_rereview = False  # a reviewer has decided again
+            fields.append("needs_rereview")
         # Who made the change, and why, for the audit history (django-simple-history).
         if reviewer is not None:
             locked._history_user = reviewer
-        locked._change_reason = f"{'imported ' if imported else ''}review: {current} → {target}"
-        locked.save(update_fields=["status", "version", "updated_at"])
+        kind = "imported review" if imported else "review"
+        locked._change_reason = f"{kind}: {LABEL[current]} → {LABEL[target]}"
+        locked.save(update_fields=fields)
 
         review = Review.objects.create(
             claim=locked,
@@ -345,13 +447,48 @@ def claim_review(
             rationale=rationale,
             reviewer=reviewer,
             imported=imported,
+            claim_version=judged_version,
+            snapshot=snapshot,
             created_at=reviewed_at or timezone.now(),
         )
         if cited:
             review.citations.set(cited)
 
     claim.status, claim.version, claim.updated_at = locked.status, locked.version, locked.updated_at
+    claim.needs_rereview = locked.needs_rereview
+    claim._loaded_status = locked.status  # the caller's object now holds the stored status
     return review
+
+
+def claim_reopen(*, claim: Claim, user, reason: str, expected_version: int | None = None) -> Review:
+    """Move a claim with a verdict back to in review so that it can be edited: a review like
+    any other (`claim_review`), with `reason` as its rationale.
+
+    Refused with a `ValidationError` on `status` when the claim has no verdict to reopen (after
+    the version and role checks, as `claim_review` orders them).
+    """
+    with transaction.atomic():
+        status, version = (
+            Claim.objects.select_for_update().values_list("status", "version").get(pk=claim.pk)
+        )
+        if expected_version is not None and int(expected_version) != version:
+            raise VersionConflict(version)
+        _check_has_role(user)
+        if status not in VERDICTS:
+            raise ValidationError(
+                {
+                    "status": f"Claim {claim.pk} has no verdict to reopen: it is "
+                    f"“{LABEL[ClaimStatus(status)]}”, and can be edited as it is."
+                },
+                code="no_verdict",
+            )
+        return claim_review(
+            claim=claim,
+            status=S.IN_REVIEW,
+            reviewer=user,
+            rationale=reason,
+            expected_version=expected_version,
+        )
 
 
 # --- Consensus among the sources ----------------------------------------------------------

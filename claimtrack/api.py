@@ -2,8 +2,11 @@
 
 import re
 
+import django_filters
 from django import forms
 from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters import rest_framework as filters
@@ -12,6 +15,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, negotiation, parsers, renderers, serializers
 
 MAX_ID = 2**63 - 1
+
+
+def parse_id(raw) -> int | None:
+    """A row id from text a client sent (URL, query, form, header): ASCII digits only, from 1
+    to MAX_ID; None for anything else.
+
+    Every id from outside goes through here. `str.isdigit()` accepts "²" (which int() then
+    refuses: a 500), and int() accepts "١٢", " 12 " and "1_2", none of them an id.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 < raw <= MAX_ID else None
+    text = raw if isinstance(raw, str) else ""
+    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
 
 
 class StrictInputMixin:
@@ -89,17 +110,6 @@ class ContentNegotiation(negotiation.DefaultContentNegotiation):
         return found
 
 
-def allow_empty_query_values(result, generator, request, public):
-    """drf-spectacular hook: every query parameter may be sent empty, which means "not given"
-    (django-filter, the paginator and `format` all read an empty value that way)."""
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
-                    parameter["allowEmptyValue"] = True
-    return result
-
-
 # A NUL (PostgreSQL cannot store it) or a lone UTF-16 surrogate (not encodable as UTF-8).
 UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
@@ -167,6 +177,40 @@ class ErrorsAsJSONMixin:
 # --- filters -----------------------------------------------------------------------------
 
 
+def help_html(text) -> str:
+    """Help written for the schema (Markdown: `code`) as HTML for a form."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick is just a character
+        parts[-2:] = ["`".join(parts[-2:])]
+    html = "".join(
+        f"<code>{escape(part)}</code>" if index % 2 else escape(part)
+        for index, part in enumerate(parts)
+    )
+    return mark_safe(html)  # every part was escaped above
+
+
+class FilterSet(filters.FilterSet):
+    """django-filter's FilterSet whose form (the browsable API's filters) shows each filter's
+    help as HTML; the OpenAPI schema takes the same help text as Markdown.
+
+    Every filter names its `label`: django-filter's own label for a filter with `method=` is
+    "[invalid name] is in".
+    """
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        for field in form_class.base_fields.values():
+            if hasattr(field.help_text, "__html__"):
+                continue  # converted already
+            text = str(field.help_text)
+            choices = getattr(getattr(field, "child", None), "choices", None)
+            if choices:  # a text box: say what it takes
+                values = ", ".join(f"`{value}`" for value, _ in choices)
+                text += f" One or more of {values}, comma-separated."
+            field.help_text = help_html(text)
+        return form_class
+
+
 class CommaSeparatedWidget(forms.TextInput):
     """Reads `?x=a,b&x=c` as ["a", "b", "c"]; shows a list as `a,b,c` (browsable API forms)."""
 
@@ -194,6 +238,7 @@ class MultiValueField(forms.Field):
         return [self.child.clean(item) for item in value]
 
 
+# The schema's array of typed items is built by claimtrack.schema.FilterExtension.
 @extend_schema_field(OpenApiTypes.STR)
 class MultiValueFilter(filters.Filter):
     """Any-of filter: repeated or comma-separated values."""
@@ -208,6 +253,10 @@ class MultiValueFilter(filters.Filter):
         if not value:
             return qs
         return super().filter(qs, value)
+
+
+# An ISO 3166-1 code as a URL or a query may give it: alpha-2 or alpha-3, any case.
+COUNTRY_CODE_PATTERN = "[A-Za-z]{2,3}"
 
 
 class CountryCodeFormField(forms.CharField):
@@ -225,18 +274,52 @@ class CountryCodeFormField(forms.CharField):
 
 
 class IdFormField(forms.IntegerField):
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+    """A row id in a query or form (see parse_id)."""
+
+    default_error_messages = {"invalid": f"Give a row id: a whole number from 1 to {MAX_ID}."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        pk = parse_id(value)
+        if pk is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return pk
 
 
 def choice_field(choices) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(filters.NumberFilter):
     """A row id: a whole number within 64 bits, else 400 naming the parameter."""
 
     field_class = IdFormField
+
+
+class BooleanFormField(forms.Field):
+    """`true` or `false` (also 1/0, yes/no, any case); anything else is an error, never
+    silently "not given" as django-filter's own boolean field would have it."""
+
+    widget = forms.TextInput
+    VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def clean(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Give true or false.") from None
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter whose invalid values answer 400 naming the parameter (the plain
+    django-filter one: the REST framework flavour's widget would drop them first)."""
+
+    field_class = BooleanFormField
 
 
 def countries_filter(**kwargs) -> MultiValueFilter:

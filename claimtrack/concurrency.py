@@ -20,16 +20,21 @@ def _tags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
-def if_none_match(request) -> set[str]:
-    """The entity tags a client says it already has."""
-    return _tags(request.headers.get("If-None-Match", ""))
+def not_modified(request, etag: str) -> bool:
+    """Whether a read may answer 304: If-None-Match lists `etag`, or is `*` (RFC 9110 13.1.2:
+    any current representation matches, and the resource exists since it is being read)."""
+    tags = _tags(request.headers.get("If-None-Match", ""))
+    return etag in tags or "*" in tags
 
 
 class ConditionalMixin:
     """ETag on reads; If-Match checked under a row lock on PUT, PATCH and DELETE."""
 
     def etag_for(self, instance, data=None) -> str:
-        version = getattr(instance, "version", None)
+        """`"<version>"` for a resource with a version (claims), else a digest of its
+        representation `data` (serialized here when not given). With `instance` None, the tag
+        of the representation `data` alone (an answer to a write)."""
+        version = data.get("version") if instance is None else getattr(instance, "version", None)
         if version is not None:
             return f'"{version}"'
         if data is None:
@@ -41,7 +46,7 @@ class ConditionalMixin:
         instance = self.get_object()
         data = self.get_serializer(instance).data
         etag = self.etag_for(instance, data)
-        if etag in if_none_match(request):
+        if not_modified(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(data)
@@ -75,13 +80,10 @@ class ConditionalMixin:
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
             response = super().update(request, *args, **kwargs)
-        if response.status_code == 200 and hasattr(self, "_updated"):
-            response["ETag"] = self.etag_for(self._updated)
+        if response.status_code == 200:
+            # The answer is the representation the client now holds: its tag, as a read's.
+            response["ETag"] = self.etag_for(None, response.data)
         return response
-
-    def perform_update(self, serializer):
-        super().perform_update(serializer)
-        self._updated = serializer.instance
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():

@@ -2,7 +2,8 @@
 
     {"format": "claimtrack-export", "version": 1, "vendor": "postgresql", "exported_at": "…"}
     {"model": "auth.group", "row": {"name": "editor", "permissions": ["claims.add_claim", …]}}
-    {"model": "auth.user", "row": {"id": 1, "username": "…", "roles": ["editor"], …}}
+    {"model": "auth.user", "row": {"id": 1, "username": "…", "roles": ["editor"],
+                                   "permissions": ["claims.delete_claim"], …}}
     {"model": "claims.claim", "row": {"id": 7, "statement": "…", …}}
     …
     {"end": true, "counts": {"claims.claim": 15, …}, "checksum": "sha256:…"}
@@ -12,7 +13,8 @@ by primary key within a model. Each record line is canonical JSON (sorted keys, 
 with microseconds), so the checksum over the record lines is the same whichever database the
 data was read from: an import re-reads what it wrote and compares.
 
-Included: users (with their roles, never a password hash), groups (with their permissions),
+Included: users (with their roles and the permissions granted to them alone, e.g. deleting
+claims; never a password hash), groups (with their permissions),
 every table of the `sources` and `claims` apps, their history tables and the reviews' cited
 citations. Left out, on purpose: API tokens, sessions, login-failure logs, admin log entries
 (secrets, or short-lived), and the full-text search vectors (recomputed on import).
@@ -121,11 +123,18 @@ def iter_records(using: str = "default") -> Iterator[dict]:
     )
     for user_id, name in memberships.order_by("user_id", "group__name").iterator():
         roles.setdefault(user_id, []).append(name)
+    granted: dict[int, list[str]] = {}
+    grants = user_model.user_permissions.through.objects.using(using).values_list(
+        "user_id", "permission__content_type__app_label", "permission__codename"
+    )
+    for user_id, app_label, codename in grants.order_by("user_id").iterator():
+        granted.setdefault(user_id, []).append(f"{app_label}.{codename}")
     for values in (
         user_model.objects.using(using).order_by("pk").values_list(*USER_FIELDS).iterator()
     ):
         row = {name: _plain(value) for name, value in zip(USER_FIELDS, values, strict=True)}
         row["roles"] = roles.get(row["id"], [])
+        row["permissions"] = sorted(granted.get(row["id"], []))
         yield {"model": "auth.user", "row": row}
     for model in data_models():
         names = [field.attname for field in _columns(model)]
@@ -248,10 +257,9 @@ class Loader:
             values[field.attname] = value
         return model(**values)
 
-    def _add_group(self, row: dict) -> None:
-        group, _ = Group.objects.using(self.using).get_or_create(name=row["name"])
-        wanted = []
-        for name in row["permissions"]:
+    def _permissions(self, names: list[str]) -> list[Permission]:
+        found = []
+        for name in names:
             app_label, _, codename = name.partition(".")
             permission = (
                 Permission.objects.using(self.using)
@@ -261,8 +269,12 @@ class Loader:
             if permission is None:
                 self.unknown_permissions.add(name)
             else:
-                wanted.append(permission)
-        group.permissions.set(wanted)
+                found.append(permission)
+        return found
+
+    def _add_group(self, row: dict) -> None:
+        group, _ = Group.objects.using(self.using).get_or_create(name=row["name"])
+        group.permissions.set(self._permissions(row["permissions"]))
         self._groups[group.name] = group
 
     def _add_user(self, row: dict) -> None:
@@ -279,6 +291,8 @@ class Loader:
                 group, _ = Group.objects.using(self.using).get_or_create(name=name)
                 self._groups[name] = group
             user.groups.add(group)
+        # Files written before users' own permissions were exported have none.
+        user.user_permissions.set(self._permissions(row.get("permissions", [])))
 
 
 class auto_timestamps_off:

@@ -1,4 +1,4 @@
-"""One JSON error shape for every error the API answers, and the schema that documents it.
+"""One JSON error shape for every error the API answers (claimtrack/schema.py documents it).
 
     {"status": 400, "code": "invalid", "detail": "…",
      "errors": [{"field": "participants[1].role", "message": "…", "code": "invalid_choice"}]}
@@ -26,6 +26,30 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from claimtrack.deadline import DeadlineExceeded
 
 logger = logging.getLogger("claimtrack.api")
+
+
+# --- Domain errors: raised below the API (models, workflow), mapped to HTTP here ----------
+
+
+class ConflictError(Exception):
+    """A change refused because of the data's current state (→ 409 with `code` and `extra`).
+
+    Apps subclass it (claimtrack imports no app): e.g. claims.integrity.VerdictLocked.
+    """
+
+    code = "conflict"
+
+    def __init__(self, message: str, **extra):
+        super().__init__(message)
+        self.extra = extra
+
+
+class StaleVersionError(Exception):
+    """The row changed since the caller read it (→ 412 with `current_version`)."""
+
+    def __init__(self, message: str, *, current_version: int):
+        super().__init__(message)
+        self.current_version = current_version
 
 
 class Conflict(exceptions.APIException):
@@ -134,8 +158,10 @@ def _as_api_exception(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
-    if type(exc).__name__ == "VersionConflict":  # claims.workflow (no import: one-way deps)
+    if isinstance(exc, StaleVersionError):
         return PreconditionFailed(str(exc), current_version=exc.current_version)
+    if isinstance(exc, ConflictError):
+        return Conflict(str(exc), code=exc.code, **exc.extra)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         detail = f"It is still referenced by {', '.join(used_by)}; remove those first."
@@ -226,70 +252,3 @@ def server_error(request):
         body["request_id"] = getattr(request, "request_id", None)
         return JsonResponse(body, status=500)
     return defaults.server_error(request)
-
-
-# --- OpenAPI ---------------------------------------------------------------------------
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["status", "code", "detail", "errors"],
-    "properties": {
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {"type": "string", "nullable": True},
-                    "message": {"type": "string"},
-                    "code": {"type": "string", "nullable": True},
-                },
-            },
-        },
-    },
-    "additionalProperties": True,
-}
-
-_ERROR_DESCRIPTIONS = {
-    "400": "Invalid input; `errors` names each field.",
-    "401": "Authentication required.",
-    "403": "Your role does not allow this.",
-    "404": "Not found.",
-    "405": "Method not allowed.",
-    "409": "Conflicts with existing data.",
-    "412": "If-Match did not match the current version.",
-    "413": "The request body is too large.",
-    "415": "Unsupported media type.",
-    "428": "If-Match required.",
-    "429": "Too many requests; see Retry-After.",
-    "503": "Unavailable for now (the database, or the request's time budget); see Retry-After.",
-}
-
-
-def add_error_responses(result, generator, request, public):
-    """drf-spectacular hook: every operation documents the shared error shape."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    ref = {"$ref": "#/components/schemas/Error"}
-    for path, operations in result.get("paths", {}).items():
-        for method, operation in operations.items():
-            codes = ["400", "401", "429", "503"]
-            if method in ("post", "put", "patch", "delete"):
-                codes += ["403", "409", "415"]
-            if method in ("post", "put", "patch"):
-                codes.append("413")
-            if "{" in path:
-                codes.append("404")
-            if method in ("put", "patch", "delete"):
-                codes += ["412", "428"]
-            responses = operation.setdefault("responses", {})
-            for code in codes:
-                responses.setdefault(
-                    code,
-                    {
-                        "description": _ERROR_DESCRIPTIONS[code],
-                        "content": {"application/json": {"schema": ref}},
-                    },
-                )
-    return result

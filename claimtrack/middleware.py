@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
+from claimtrack.clients import client_address
 from claimtrack.deadline import DeadlineExceeded, time_budget
-from claimtrack.exceptions import error_body, time_budget_response
+from claimtrack.exceptions import RequestTooLarge, error_body, time_budget_response
 from claimtrack.logging import request_id_var
 
 logger = logging.getLogger("claimtrack.request")
@@ -27,13 +28,14 @@ def request_id_from(request) -> str:
 
 
 def too_large_response(limit: int) -> JsonResponse:
+    """The 413 of a body above DATA_UPLOAD_MAX_MEMORY_SIZE, as the API's RequestTooLarge."""
     body = error_body(
-        413,
-        "request_too_large",
+        RequestTooLarge.status_code,
+        RequestTooLarge.default_code,
         f"The request body is larger than {limit} bytes.",
         [{"field": None, "message": f"At most {limit} bytes.", "code": "too_large"}],
     )
-    return JsonResponse(body, status=413)
+    return JsonResponse(body, status=RequestTooLarge.status_code)
 
 
 class RequestLogMiddleware:
@@ -98,5 +100,6 @@ class RequestLogMiddleware:
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "client": client_address(request),
             },
         )

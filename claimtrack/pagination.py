@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -26,14 +26,32 @@ def _encode(payload: dict) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A cursor holds one row's (value, id): a date, a number or a name. The longest a link makes
+# (a 300-character name, \u-escaped, in base64) is under 5,000 characters; longer ones were not
+# made here and are refused before they are decoded.
+MAX_CURSOR_LENGTH = 8192
+
+
 def _decode(token: str) -> dict:
     try:
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise ValueError
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw)
         value, pk = payload["p"]
         if not isinstance(pk, int) or not 0 < pk <= MAX_ID or payload.get("r") not in (0, 1):
             raise ValueError
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        if not (value is None or isinstance(value, str | int | float)):
+            raise ValueError
+    # RecursionError: a forged cursor of deeply nested lists.
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+    ):
         raise serializers.ValidationError(
             {"cursor": "Invalid cursor: use the next/previous links as given."}
         ) from None
@@ -185,13 +203,16 @@ class KeysetPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", ["id"])
+        orderings = [(field, sign) for field in fields for sign in ("", "-")]
         return [
             {
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a next/previous link.",
-                "schema": {"type": "string"},
+                "description": "Opaque position from a `next`/`previous` link: follow the links "
+                "as given.",
+                "schema": {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
             },
             {
                 "name": self.page_size_query_param,
@@ -200,14 +221,22 @@ class KeysetPagination(BasePagination):
                 "description": f"Rows per page, default {self.page_size}, at most "
                 f"{self.max_page_size} (larger values are clamped).",
                 "schema": {"type": "integer"},
+                "example": self.page_size,
             },
             {
                 "name": self.ordering_param,
                 "in": "query",
                 "required": False,
-                "description": "Sort field, `-` for descending: "
-                + ", ".join(getattr(view, "ordering_fields", ["id"])),
-                "schema": {"type": "string"},
+                "description": "Sort field, `-` for descending; empty values last either way. "
+                "Default: newest first.",
+                "schema": {
+                    "type": "string",
+                    "enum": [f"{sign}{field}" for field, sign in orderings],
+                    # Names for generated clients' enums: ID, ID_DESC…
+                    "x-enum-varnames": [
+                        field.upper() + ("_DESC" if sign else "") for field, sign in orderings
+                    ],
+                },
             },
         ]
 
@@ -277,18 +306,18 @@ class TextResultsPagination:
             ),
         ]
 
-    def response_schema(self, item: dict) -> dict:
-        """The answer's schema, for the OpenAPI schema."""
-        link = {"type": "string", "nullable": True, "format": "uri"}
-        return {
-            "type": "object",
-            "required": ["count", "truncated", "text_sha256", "next", "previous", "results"],
-            "properties": {
-                "count": {"type": "integer"},
-                "truncated": {"type": "boolean"},
-                "text_sha256": {"type": "string"},
-                "next": link,
-                "previous": link,
-                "results": {"type": "array", "items": item},
+    def response_serializer(self, name: str, items: serializers.Serializer):
+        """The answer's shape for the OpenAPI schema: the page's fields, `results` being `items`."""
+        return inline_serializer(
+            name,
+            {
+                "count": serializers.IntegerField(help_text="Items in the whole list."),
+                "truncated": serializers.BooleanField(
+                    help_text="True when the list stopped at its cap and the text holds more."
+                ),
+                "text_sha256": serializers.CharField(help_text="The text the list comes from."),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": items,
             },
-        }
+        )

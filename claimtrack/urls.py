@@ -1,13 +1,10 @@
 """The public URL map of claimtrack: one router per API version."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from claims.views import (
@@ -19,7 +16,9 @@ from claims.views import (
     EventViewSet,
     SourceViewSet,
 )
-from claimtrack.auth import TokenLoginView
+from claimtrack.apidocs import RedocView, redoc_bundle_view
+from claimtrack.auth import TokenLoginView, TokenLogoutAllView, TokenLogoutView
+from claimtrack.clients import login_rate_limited
 from claimtrack.exceptions import not_found
 from claimtrack.health import healthz, readyz
 from sources.views import PublisherViewSet
@@ -34,18 +33,34 @@ v1.register("citations", CitationViewSet, basename="citation")
 v1.register("countries", CountryViewSet, basename="country")
 v1.register("claimreview", ClaimReviewFeedViewSet, basename="claimreview")
 
+browsable_api_auth = [
+    path(
+        "login/",
+        login_rate_limited(auth_views.LoginView.as_view(template_name="rest_framework/login.html")),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # Every login path counts attempts per client address across usernames (claimtrack.clients),
+    # besides django-axes' lockout per username and address.
+    path("admin/login/", login_rate_limited(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenLoginView.as_view(), name="token-login"),
+    path("api/v1/auth/logout/", TokenLogoutView.as_view(), name="token-logout"),
+    path("api/v1/auth/logoutall/", TokenLogoutAllView.as_view(), name="token-logout-all"),
     path("api/v1/", include(v1.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("api-auth/", include("rest_framework.urls")),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle_view, name="redoc-bundle"),
+    # The browsable API's session login form (DRF's rest_framework.urls, rate limited).
+    path("api-auth/", include((browsable_api_auth, "rest_framework"))),
     # Anything else under /api/ answers a JSON 404, also with DEBUG on.
     re_path(r"^api/", not_found),
 ]

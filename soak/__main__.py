@@ -66,7 +66,7 @@ def manage(env: dict, *args: str) -> str:
 
 
 def create_token(env: dict, username: str, role: str) -> str:
-    output = manage(env, "create_user", username, "--role", role).splitlines()
+    output = manage(env, "create_user", username, "--role", role, "--api-only").splitlines()
     marker = next(i for i, line in enumerate(output) if "shown once" in line)
     return output[marker + 1].strip()
 

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from claimtrack.api import parse_id
 from sources.models import Publisher, Source
 
 
@@ -9,6 +12,22 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """The base of every editable model's admin: change history, and URLs assumed https."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history lets whoever may view the history post a revert; a revert is a
+        # change, so it needs the change permission for this object.
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None or not self.has_change_permission(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history looks the id up as given ("²" was a 500): one that is no row id is
+        # answered as the admin answers a missing object.
+        if parse_id(object_id) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(Publisher)

@@ -26,7 +26,7 @@ class PublisherSerializer(CountryFieldMixin, StrictModelSerializer):
 
 
 class SourceSerializer(StrictModelSerializer):
-    """A source; lists leave out `text` (fetch one source to read it)."""
+    """A source with its text; lists show SourceSummarySerializer."""
 
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
@@ -66,11 +66,12 @@ class SourceSerializer(StrictModelSerializer):
             validated_data["publisher"] = Publisher.objects.for_url(validated_data["url"])
         return super().create(validated_data)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        view = self.context.get("view")
-        if view is not None and getattr(view, "action", None) == "list":
-            self.fields.pop("text")
+
+class SourceSummarySerializer(SourceSerializer):
+    """A source as lists show it: without `text` (read one source to get it)."""
+
+    class Meta(SourceSerializer.Meta):
+        fields = [name for name in SourceSerializer.Meta.fields if name != "text"]
 
 
 class IngestSerializer(StrictSerializer):
@@ -95,3 +96,18 @@ class ReanchorResultSerializer(serializers.Serializer):
     start = serializers.IntegerField(allow_null=True)
     end = serializers.IntegerField(allow_null=True)
     changed = serializers.BooleanField()
+
+
+class MentionSerializer(serializers.Serializer):
+    """A country or a known actor that a text names (sources.mentions.find_mentions):
+    `text[start:end] == surface`. Countries carry `code`, actors `actor_id`."""
+
+    kind = serializers.ChoiceField([("country", "Country"), ("actor", "Actor")])
+    code = serializers.CharField(
+        required=False, help_text="Countries: the ISO 3166-1 alpha-2 code."
+    )
+    actor_id = serializers.IntegerField(required=False, help_text="Actors: the actor's id.")
+    name = serializers.CharField(help_text="The country's or the actor's name.")
+    start = serializers.IntegerField(help_text="Offset of the first character in the text.")
+    end = serializers.IntegerField(help_text="Offset after the last character.")
+    surface = serializers.CharField(help_text="The words as the text writes them.")

@@ -1,12 +1,12 @@
 from django.db import IntegrityError, transaction
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claimtrack.api import ErrorsAsJSONMixin
 from claimtrack.concurrency import ConditionalMixin
-from claimtrack.exceptions import Conflict
+from claimtrack.exceptions import Conflict, RequestTooLarge
 from sources.anchoring import source_reanchor
 from sources.canonical import canonicalize_url
 from sources.filters import PublisherFilterSet, SourceFilterSet
@@ -17,30 +17,58 @@ from sources.serializers import (
     PublisherSerializer,
     ReanchorResultSerializer,
     SourceSerializer,
+    SourceSummarySerializer,
 )
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request is larger than this server accepts."
-    default_code = "too_large"
-
-
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            OpenApiExample(
+                "A news agency",
+                value={"name": "Associated Press", "domain": "apnews.com", "kind": "wire_agency"},
+                request_only=True,
+            )
+        ]
+    )
+)
 class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Who publishes sources: one publisher per domain."""
+
     queryset = Publisher.objects.all()
     serializer_class = PublisherSerializer
     filterset_class = PublisherFilterSet
     ordering_fields = ["id", "name"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            OpenApiExample(
+                "An article and its text",
+                value={
+                    "url": "https://news.example/2021/03/rabat-talks",
+                    "title": "Talks in Rabat",
+                    "text": "The ministers of Morocco and Spain met in Rabat on Monday.",
+                    "language": "en",
+                },
+                request_only=True,
+            )
+        ]
+    )
+)
 class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+    """Articles and other sources, one record per canonical URL; lists leave out `text`."""
+
     queryset = Source.objects.select_related("publisher", "created_by")
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
     ordering_fields = ["id", "published_at", "created_at", "updated_at"]
 
     def get_serializer_class(self):
-        return IngestSerializer if self.action == "ingest" else SourceSerializer
+        return {"ingest": IngestSerializer, "list": SourceSummarySerializer}.get(
+            self.action, SourceSerializer
+        )
 
     def perform_create(self, serializer):
         self._save_unique(serializer, created_by=self.request.user)
@@ -66,7 +94,18 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             ) from None
 
     @extend_schema(
-        request=IngestSerializer, responses={200: SourceSerializer, 201: SourceSerializer}
+        request=IngestSerializer,
+        responses={200: SourceSerializer, 201: SourceSerializer},
+        examples=[
+            OpenApiExample(
+                "An article's plain text",
+                value={
+                    "url": "https://news.example/2021/03/rabat-talks",
+                    "text": "The ministers of Morocco and Spain met in Rabat on Monday.",
+                },
+                request_only=True,
+            )
+        ],
     )
     @action(detail=False, methods=["post"])
     def ingest(self, request):
@@ -78,7 +117,7 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         try:
             source, created = ingest(**serializer.validated_data, user=request.user)
         except IngestTooLarge as error:
-            raise PayloadTooLarge(error.message) from None
+            raise RequestTooLarge(error.message) from None
         except IngestError as error:
             raise serializers.ValidationError({error.field: [error.message]}) from None
         return Response(
@@ -90,8 +129,7 @@ class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], pagination_class=None)
     def reanchor(self, request, pk=None):
         """Locate every citation's quote in the source's current text again; one result each."""
-        # get_object() locks the source row (a POST), which needs a transaction: the text
-        # cannot change while its citations are re-anchored against it.
+        # get_object() locks the source row for a POST: the lock needs the transaction.
         with transaction.atomic():
             results = source_reanchor(source=self.get_object())
         return Response(ReanchorResultSerializer(results, many=True).data)

@@ -10,17 +10,26 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
-ROLES_MIGRATION = importlib.import_module("claims.migrations.0003_search_index_and_roles")
+ROLES_MIGRATION = importlib.import_module(
+    "claims.migrations.0006_role_permissions_and_review_snapshots"
+)
 
 
 def pytest_terminal_summary(terminalreporter):
-    """How many generated requests schemathesis sent, when it ran."""
+    """What schemathesis sent and how many success answers it validated, per operation."""
     fuzzing = sys.modules.get("tests.test_schemathesis")
-    if fuzzing is not None and fuzzing.EXAMPLES_TRIED["cases"]:
-        terminalreporter.write_line(
-            f"schemathesis: {fuzzing.EXAMPLES_TRIED['cases']} generated requests sent "
-            f"(hypothesis max_examples={fuzzing.MAX_EXAMPLES} per operation and mode)"
-        )
+    if fuzzing is None or not fuzzing.SENT:
+        return
+    sent, validated = fuzzing.SENT, fuzzing.VALIDATED_2XX
+    terminalreporter.write_sep("-", "schemathesis: 2xx answers validated / requests sent")
+    for label in sorted(sent, key=lambda label: (label.split()[1], label)):
+        terminalreporter.write_line(f"{validated[label]:5} / {sent[label]:4}  {label}")
+    terminalreporter.write_line(
+        f"schemathesis: {sum(sent.values())} requests to {len(sent)} operations, "
+        f"{sum(validated.values())} 2xx answers validated, "
+        f"{sum(1 for label in sent if not validated[label])} operations without one "
+        f"(hypothesis max_examples={fuzzing.MAX_EXAMPLES} per operation and mode)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -83,7 +92,7 @@ def fresh_cache():
 
 
 def ensure_role_groups() -> None:
-    """The editor/reviewer groups as migration 0003 makes them.
+    """The editor/reviewer groups as the latest roles migration makes them.
 
     A transactional test's flush removes migration data: post_migrate recreates permissions,
     not groups, so tests that need roles ask for them again.
@@ -94,10 +103,22 @@ def ensure_role_groups() -> None:
         ROLES_MIGRATION.set_role_groups(Group, Permission)
 
 
-def user_with_role(username: str, *roles: str, **fields):
+# Deleting claims and sources: permissions of their own, which no role group carries.
+DELETE_PERMISSIONS = ("claims.delete_claim", "sources.delete_source")
+
+
+def user_with_role(username: str, *roles: str, permissions=(), **fields):
+    """A user in the role groups `roles`, also granted `permissions` ("app.codename")."""
+    from django.contrib.auth.models import Permission
+
     ensure_role_groups()
     user = UserFactory(username=username, **fields)
     user.groups.set(Group.objects.filter(name__in=roles))
+    for label in permissions:
+        app_label, codename = label.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     return user
 
 
@@ -113,7 +134,8 @@ def reviewer(db):
 
 @pytest.fixture
 def staff(db):
-    return user_with_role("staff", "reviewer", is_staff=True)
+    """A reviewer who may also delete claims and sources (and use the admin)."""
+    return user_with_role("staff", "reviewer", is_staff=True, permissions=DELETE_PERMISSIONS)
 
 
 @pytest.fixture

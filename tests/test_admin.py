@@ -319,6 +319,7 @@ def claim_form_data(claim: Claim, **changes) -> dict:
         "event": "",
         "occurred_on": "",
         "date_precision": claim.date_precision,
+        "note": claim.note,
         "expected_version": claim.version,
     }
     for prefix in ("participants", "countries", "citations"):

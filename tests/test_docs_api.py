@@ -278,15 +278,14 @@ class Replay:
 
 
 @pytest.fixture
-def replay(db) -> Replay:
+def replay(db, monkeypatch) -> Replay:
     """The page replayed on the demo data, with `alice` the editor the page creates."""
     call_command("load_demo", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("create_user", "alice", "--role", "editor", stdout=out)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    call_command("create_user", "alice", "--role", "editor", "--password-stdin", stdout=out)
     token = out.getvalue().splitlines()[1].strip()
-    alice = get_user_model().objects.get(username="alice")
-    alice.set_password(PASSWORD)
-    alice.save()
+    assert get_user_model().objects.get(username="alice").check_password(PASSWORD)
     session = Replay(APIClient(), {"TOKEN": token, "PASSWORD": PASSWORD})
     for command in doc_commands():
         session.run(command)

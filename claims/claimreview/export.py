@@ -17,10 +17,9 @@ from claims.models import (
     ClaimActor,
     ClaimStatus,
     ParticipantRole,
-    Review,
     Stance,
 )
-from claims.workflow import LABEL, RATING, VERDICTS
+from claims.workflow import LABEL, RATING, VERDICTS, current_verdict, verdict_reviews
 
 SCHEMA_CONTEXT = "https://schema.org"
 # Where a claim lives; the issue fixes the URL map, so it is spelled out rather than reversed.
@@ -39,15 +38,19 @@ class NoVerdict(Http404):
     def __init__(self, claim: Claim):
         self.claim = claim
         label = LABEL[ClaimStatus(claim.status)]
+        if claim.status in VERDICTS:
+            reason = f"its “{label}” status has no recorded verdict review to publish"
+        else:
+            reason = f"it is “{label}”"
         super().__init__(
-            f"Claim {claim.pk} has no verdict yet (it is “{label}”); a ClaimReview is published "
-            "only once a reviewer has recorded a verdict."
+            f"Claim {claim.pk} has no verdict yet ({reason}); a ClaimReview is published only "
+            "once a reviewer has recorded a verdict."
         )
 
 
 def with_claimreview_relations(queryset: QuerySet) -> QuerySet:
     """Claims with what `claim_to_claimreview` reads prefetched (4 queries for any page)."""
-    return queryset.prefetch_related(
+    return verdict_reviews(queryset).prefetch_related(
         Prefetch(
             "participants",
             queryset=ClaimActor.objects.filter(role=ParticipantRole.SUBJECT)
@@ -61,13 +64,6 @@ def with_claimreview_relations(queryset: QuerySet) -> QuerySet:
             .select_related("source")
             .order_by("id"),
             to_attr="claimreview_citations",
-        ),
-        Prefetch(
-            "reviews",
-            queryset=Review.objects.filter(status_after__in=list(VERDICTS)).order_by(
-                "-created_at", "-id"
-            ),
-            to_attr="claimreview_verdicts",
         ),
     )
 
@@ -100,20 +96,18 @@ def claim_to_claimreview(
 ) -> dict[str, Any]:
     """The schema.org ClaimReview of a claim with a verdict, as a JSON-LD dict.
 
-    URLs are absolute: built from `request`, else `base_url`, else settings
-    `CLAIMTRACK_BASE_URL`. Raises `NoVerdict` for a claim without a verdict.
+    What was judged is published: the statement as the verdict's review recorded it and that
+    review's date, never text edited afterwards. URLs are absolute: built from `request`, else
+    `base_url`, else settings `CLAIMTRACK_BASE_URL`. Raises `NoVerdict` for a claim without a
+    verdict (or whose verdict review recorded no statement).
     """
     status = ClaimStatus(claim.status)
-    if status not in VERDICTS:
+    verdict = current_verdict(claim)
+    judged = verdict.snapshot.get("statement") if verdict is not None else None
+    if not judged:
         raise NoVerdict(claim)
     root = _base_url(request, base_url)
     url = root + CLAIM_PATH.format(pk=claim.pk)
-
-    verdicts = getattr(claim, "claimreview_verdicts", None)
-    if verdicts is None:
-        verdicts = list(claim.reviews.filter(status_after__in=list(VERDICTS)))
-    latest = next((r for r in verdicts if r.status_after == status), None)
-    published = latest.created_at if latest else claim.updated_at
 
     rating: dict[str, Any] = {"@type": "Rating"}
     if RATING[status] is not None:
@@ -125,8 +119,8 @@ def claim_to_claimreview(
         "@type": "ClaimReview",
         "@id": url,
         "url": url,
-        "claimReviewed": claim.statement,
-        "datePublished": _day(published),
+        "claimReviewed": judged,
+        "datePublished": _day(verdict.created_at),
         "author": {
             "@type": "Organization",
             "name": getattr(settings, "CLAIMTRACK_ORG_NAME", "") or DEFAULT_ORG_NAME,
@@ -177,8 +171,10 @@ def claimreview_graph(
     """A JSON-LD `@graph` of the ClaimReviews of the claims that have a verdict."""
     graph = []
     for claim in claims:
-        if claim.status in VERDICTS:
+        try:
             node = claim_to_claimreview(claim, request=request, base_url=base_url)
-            del node["@context"]
-            graph.append(node)
+        except NoVerdict:
+            continue  # nothing judged to publish (yet)
+        del node["@context"]
+        graph.append(node)
     return {"@context": SCHEMA_CONTEXT, "@graph": graph}

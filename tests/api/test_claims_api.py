@@ -4,7 +4,7 @@ import io
 import pytest
 from django.db import connection
 
-from claims.models import Claim, ClaimActor, ClaimCountry
+from claims.models import Citation, Claim, ClaimActor, ClaimCountry
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -500,3 +500,84 @@ def test_the_fast_read_representation_equals_the_serializer_output(rf, recogniti
     request = rf.get("/api/v1/claims/")
     expected = ClaimSerializer(claim, context={"request": request}).data
     assert claim_representation(claim, "http://testserver/api/v1/claims/") == expected
+
+
+# --- citations written with a new claim -------------------------------------------------------
+
+ARTICLE = "Rabat, 3 May. Aides said the minister attended the summit, and the minister spoke."
+
+
+def test_a_new_claim_keeps_its_citations_anchored_in_the_same_request(editor_client, editor):
+    source = SourceFactory(text=ARTICLE)
+    body = new_claim_body(
+        citations=[
+            {"source": source.pk, "quote": "the minister attended the summit"},
+            {
+                "source": source.pk,
+                "quote": "the minister",
+                "prefix": "summit, and ",
+                "suffix": " spoke",
+                "stance": "mentions",
+                "note": "Second mention.",
+            },
+        ]
+    )
+    response = editor_client.post(LIST, body, format="json")
+    assert response.status_code == 201, response.content
+    cited = response.json()["citations"]
+    assert [(c["quote"], c["stance"], c["anchoring"]) for c in cited] == [
+        ("the minister attended the summit", "supports", "exact"),
+        ("the minister", "mentions", "exact"),
+    ]
+    # The prefix chose the second occurrence; the citation is the claim's, by its author.
+    assert ARTICLE[cited[1]["start"] : cited[1]["end"]] == "the minister"
+    assert cited[1]["start"] > ARTICLE.index("the minister")
+    claim = Claim.objects.get(pk=response.json()["id"])
+    assert [c.created_by for c in claim.citations.all()] == [editor, editor]
+    assert claim.citations.get(stance="mentions").note == "Second mention."
+    # What the create answered is what a read answers.
+    assert editor_client.get(f"{LIST}{claim.pk}/").json()["citations"] == cited
+
+
+@pytest.mark.parametrize(
+    "citation, field",
+    [
+        ({"source": 999_999, "quote": "x"}, "citations[0].source"),
+        ({"source": "{source}"}, "citations[0].quote"),
+        ({"quote": "x"}, "citations[0].source"),
+        ({"source": "{source}", "quote": "x", "stance": "agrees"}, "citations[0].stance"),
+        ({"source": "{source}", "quote": "x", "prefix": "p" * 33}, "citations[0].prefix"),
+        ({"source": "{source}", "quote": "x", "claim": 1}, "citations[0].claim"),
+        ({"source": "{source}", "quote": ""}, "citations[0].quote"),
+    ],
+)
+def test_a_bad_citation_refuses_the_whole_claim_naming_the_field(editor_client, citation, field):
+    source = SourceFactory(text=ARTICLE)
+    citation = {k: source.pk if v == "{source}" else v for k, v in citation.items()}
+    response = editor_client.post(LIST, new_claim_body(citations=[citation]), format="json")
+    assert response.status_code == 400, response.content
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert not Claim.objects.exists()
+    assert not Citation.objects.exists()
+
+
+def test_citations_sent_back_unchanged_with_an_update_are_accepted(editor_client):
+    source = SourceFactory(text=ARTICLE)
+    body = new_claim_body(citations=[{"source": source.pk, "quote": "the minister attended"}])
+    created = editor_client.post(LIST, body, format="json").json()
+    response = editor_client.put(f"{LIST}{created['id']}/", created, format="json")
+    assert response.status_code == 200, response.content
+    assert Citation.objects.count() == 1
+
+
+def test_an_update_that_changes_citations_is_refused_not_ignored(editor_client, recognition):
+    source = SourceFactory(text=ARTICLE)
+    before = api_snapshot(Claim.objects.get(pk=recognition.pk))
+    response = editor_client.patch(
+        f"{LIST}{recognition.pk}/",
+        {"statement": "Changed", "citations": [{"source": source.pk, "quote": "the minister"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["citations"]
+    assert api_snapshot(Claim.objects.get(pk=recognition.pk)) == before

@@ -5,7 +5,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from tests.factories import ActorFactory, ClaimFactory
+from tests.factories import ActorFactory, CitationFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,16 @@ def test_twenty_concurrent_patches_with_the_same_etag_produce_exactly_one_succes
     for thread in threads:
         thread.join()
     assert sorted(codes) == [200] + [412] * 19
+
+
+@pytest.mark.parametrize("resource", ["claims", "actors", "citations"])
+def test_if_none_match_star_answers_304_for_any_current_representation(api_client, resource):
+    made = {"claims": ClaimFactory, "actors": ActorFactory, "citations": CitationFactory}
+    url = f"/api/v1/{resource}/{made[resource]().pk}/"
+    response = api_client.get(url, HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 304
+    assert response["ETag"] == api_client.get(url)["ETag"]
+
+
+def test_if_none_match_star_on_a_missing_resource_is_404(api_client):
+    assert api_client.get("/api/v1/claims/999999/", HTTP_IF_NONE_MATCH="*").status_code == 404

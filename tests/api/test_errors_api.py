@@ -1,4 +1,10 @@
+import re
+
 import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import user_with_role
+from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +59,10 @@ def test_api_docs_are_served_from_installed_packages_without_a_cdn(client, path)
     assert response.status_code == 200
     html = response.content.decode()
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
-    assert "/static/drf_spectacular_sidecar/" in html
+    assert "fonts.googleapis.com" not in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(url.startswith("/") and not url.startswith("//") for url in assets)
+    # (tests/browser/test_api_docs.py checks what the pages load once their scripts run.)
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
@@ -62,3 +71,28 @@ def test_writes_to_the_read_only_countries_answer_405(editor_client, method):
     response = getattr(editor_client, method)(path, {}, format="json")
     assert response.status_code == 405
     assert response.json()["status"] == 405
+
+
+@pytest.mark.parametrize("role", ["anonymous", "editor", "reviewer", "staff"])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("delete", "/api/v1/claims/{id}/reviews/"),
+        ("put", "/api/v1/claims/{id}/reviews/"),
+        ("delete", "/api/v1/claims/"),
+        ("post", "/api/v1/claims/{id}/history/"),
+        ("delete", "/api/v1/claims/stats/"),
+    ],
+)
+def test_a_method_an_endpoint_does_not_have_answers_405_whoever_asks(role, method, path):
+    client = APIClient()
+    if role != "anonymous":
+        roles = ["reviewer"] if role == "staff" else [role]
+        client.force_authenticate(user_with_role(role, *roles, is_staff=role == "staff"))
+    claim = ClaimFactory()
+    response = getattr(client, method)(path.format(id=claim.pk), {}, format="json")
+    assert response.status_code == 405, response.content
+    body = response.json()
+    assert (body["status"], body["code"]) == (405, "method_not_allowed")
+    assert "GET" in response["Allow"]
+    assert claim.reviews.count() == 0

@@ -1,5 +1,7 @@
 """Every resource: CRUD with the right status codes for anonymous, editor, reviewer and staff."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -301,8 +303,9 @@ def test_a_wrong_password_gets_no_token(api_client):
     assert not AuthToken.objects.exists()
 
 
-def test_create_user_makes_an_account_with_its_role_and_prints_a_working_token(capsys):
-    call_command("create_user", "amina", "--role", "reviewer")
+def test_create_user_makes_an_account_with_its_role_and_prints_a_working_token(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    call_command("create_user", "amina", "--role", "reviewer", "--password-stdin")
     token = capsys.readouterr().out.splitlines()[1]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,31 @@ def test_an_oversized_article_answers_413_and_stores_nothing(editor_client, sett
     assert not Source.objects.exists()
 
 
+def article_of(size: int, sentence: str) -> str:
+    """Text of about `size` UTF-8 bytes, in paragraphs of `sentence`."""
+    paragraph = " ".join([sentence] * 20) + "\n\n"
+    return paragraph * (size // len(paragraph.encode()))
+
+
+@pytest.mark.parametrize(
+    "sentence, ascii_json",
+    [
+        ('The minister said "yes" to the plan\tand\\or its annex.', False),
+        ("قال الوزير إن المغرب وافق على الخطة.", True),  # every letter sent as \uXXXX
+    ],
+    ids=["quoted-english", "arabic-escaped"],
+)
+def test_an_article_just_under_the_ingest_cap_is_accepted_through_the_api(
+    editor_client, settings, sentence, ascii_json
+):
+    text = article_of(settings.CLAIMTRACK_MAX_INGEST_BYTES - 4096, sentence)
+    body = json.dumps({"url": "https://x.example/long", "text": text}, ensure_ascii=ascii_json)
+    assert len(body) > settings.CLAIMTRACK_MAX_INGEST_BYTES  # escaping makes the body longer
+    response = editor_client.post(INGEST, body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    assert Source.objects.get().text.strip() == text.strip()
+
+
 def test_anonymous_clients_cannot_ingest(api_client):
     response = api_client.post(INGEST, {"url": "https://x.example/a", "text": "x"}, format="json")
     assert response.status_code == 401
@@ -94,6 +120,17 @@ def test_reanchor_returns_one_result_per_citation(editor_client):
     assert results[exact.pk]["anchoring"] == "exact"
     assert results[gone.pk]["anchoring"] == "orphaned" and results[gone.pk]["changed"]
     assert Citation.objects.get(pk=gone.pk).anchoring == "orphaned"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reanchor_locks_the_source_inside_its_own_transaction(editor_client):
+    # Outside a test transaction, as in production: select_for_update() outside a transaction
+    # was a 500 on PostgreSQL (found by the generated-client workflow, tests/contract).
+    source = SourceFactory(text="Hammouchi met Haines in Washington.")
+    CitationFactory(source=source, quote="met Haines")
+    response = editor_client.post(f"/api/v1/sources/{source.pk}/reanchor/")
+    assert response.status_code == 200, response.content
+    assert [r["anchoring"] for r in response.json()] == ["exact"]
 
 
 def test_mentions_of_the_seed_article_slice_back_to_the_text(api_client):

@@ -109,9 +109,15 @@ def test_history_lists_changes_newest_first_with_user_and_fields(editor_client, 
     history = editor_client.get(f"/api/v1/claims/{pk}/history/").json()
     latest = history[0]
     assert (latest["model"], latest["action"], latest["user"]) == ("claim", "changed", "editor")
-    assert {"field": "statement", "old": "First wording.", "new": "Second wording."} in latest[
-        "changes"
-    ]
+    statement = next(c for c in latest["changes"] if c["field"] == "statement")
+    assert statement == {
+        "field": "statement",
+        "label": "Statement",
+        "old": "First wording.",
+        "new": "Second wording.",
+        "old_display": "First wording.",
+        "new_display": "Second wording.",
+    }
     assert history[-1]["action"] == "created"
 
 

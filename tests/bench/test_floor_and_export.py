@@ -30,6 +30,13 @@ Requests/sec:    206.16
 """
 
 
+def test_the_floor_labels_the_statuses_as_the_api_does():
+    from bench.floor import STATUS_LABEL
+    from claims.workflow import LABEL
+
+    assert {status.value: label for status, label in LABEL.items()} == STATUS_LABEL
+
+
 def test_wrk_output_gives_throughput_percentiles_and_errors():
     m = parse_wrk(WRK_OUTPUT)
 

@@ -81,7 +81,7 @@ def new_page(browser, live_server):
 
     def open_page():
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+            base_url=live_server.url, viewport={"width": 1366, "height": 768}, accept_downloads=True
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

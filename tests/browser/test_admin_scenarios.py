@@ -142,8 +142,8 @@ def test_a_reviewer_is_refused_a_false_verdict_without_refutation_then_records_i
     reviewer.click("a.historylink")
     history = reviewer.locator("#change-history tbody tr")
     rows = [history.nth(i).inner_text() for i in range(history.count())]
-    verdict = next(r for r in rows if "review: in_review → false" in r)
-    sent = next(r for r in rows if "review: unverified → in_review" in r)
+    verdict = next(r for r in rows if "review: In review → False" in r)
+    sent = next(r for r in rows if "review: Unverified → In review" in r)
     assert "reviewer" in verdict
     assert "editor" in sent
     screenshot(reviewer, "claim-history")
@@ -186,3 +186,50 @@ def test_the_country_chart_renders_and_its_western_sahara_bar_leads_to_the_filte
     bar.locator("a.bar-label").click()
     page.wait_for_url("**/admin/claims/claim/?country=EH")
     assert listed_ids(page) == set(Claim.objects.for_country("EH").values_list("pk", flat=True))
+
+
+def test_a_claim_with_a_verdict_opens_read_only_and_is_reopened_for_editing(new_page, newsroom):
+    claim = Claim.objects.get(statement__startswith="Abdellatif Hammouchi is Director General")
+    claim_review(
+        claim=claim,
+        status="confirmed",
+        reviewer=newsroom["reviewer"],
+        rationale="The seed article gives his title in these words.",
+        citations=list(claim.citations.all()),
+    )
+    judged = claim.statement
+
+    editor = new_page()
+    login(editor, "editor")
+    editor.goto(f"/admin/claims/claim/{claim.pk}/change/")
+    assert editor.locator('textarea[name="statement"]').count() == 0
+    assert editor.locator('input[name="_save"]').count() == 0
+    lock = editor.locator(".verdict-lock").inner_text()
+    assert "This claim has a verdict (True), so it is read-only" in lock
+    assert (
+        "Nothing changed since it was judged."
+        in editor.locator(".field-verdict_summary").inner_text()
+    )
+    screenshot(editor, "verdict-read-only")
+
+    editor.click("a.reopen-claim")
+    editor.click('input[name="_reopen"]')  # no reason given
+    assert "This field is required." in editor.locator(".field-reason .errorlist").inner_text()
+    editor.fill(
+        'textarea[name="reason"]', "The title should be checked against the official gazette."
+    )
+    screenshot(editor, "reopen-form")
+    editor.click('input[name="_reopen"]')
+    assert "Reopened:" in editor.locator(".messagelist").inner_text()
+    assert editor.locator(".field-status_badge .badge").inner_text() == "In review"
+
+    editor.fill('textarea[name="statement"]', judged + " (as the gazette words it)")
+    editor.click('input[name="_continue"]')
+    assert "was changed successfully" in editor.locator(".messagelist").inner_text()
+    claim.refresh_from_db()
+    assert claim.status == "in_review"
+    assert claim.statement == judged + " (as the gazette words it)"
+    reopened, verdict = claim.reviews.all()[:2]
+    assert (reopened.status_before, reopened.reviewer) == ("confirmed", newsroom["editor"])
+    assert reopened.rationale == "The title should be checked against the official gazette."
+    assert verdict.snapshot["statement"] == judged

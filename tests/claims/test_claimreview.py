@@ -74,8 +74,9 @@ def importer(db):
     return UserFactory(username="importer")
 
 
-def reviewed_claim(reviewer, verdict, *, when=REVIEW_DAY, **claim_fields):
-    """A claim with a subject, sources that make and refute it, and `verdict` recorded.
+def reviewed_claim(reviewer, verdict, *, when=REVIEW_DAY, more_subjects=(), **claim_fields):
+    """A claim with a subject (and `more_subjects`, by name), sources that make and refute it,
+    and `verdict` recorded.
 
     Its sources live under https://<site>.example/<claim id>/.
     """
@@ -84,6 +85,8 @@ def reviewed_claim(reviewer, verdict, *, when=REVIEW_DAY, **claim_fields):
         name="Amina Example", kind=Actor.Kind.PERSON, wikidata_qid="Q42"
     )
     ClaimActorFactory(claim=claim, actor=amina)
+    for name in more_subjects:
+        ClaimActorFactory(claim=claim, actor=ActorFactory(name=name))
 
     def source(site, published_at):
         return SourceFactory(url=f"https://{site}.example/{claim.pk}/", published_at=published_at)
@@ -97,8 +100,9 @@ def reviewed_claim(reviewer, verdict, *, when=REVIEW_DAY, **claim_fields):
     CitationFactory(
         claim=claim, source=source("refuter", REVIEW_DAY), stance=Citation.Stance.REFUTES
     )
-    review = claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale="Checked.")
-    Review.objects.filter(pk=review.pk).update(created_at=when)
+    claim_review(
+        claim=claim, status=verdict, reviewer=reviewer, rationale="Checked.", reviewed_at=when
+    )
     return Claim.objects.get(pk=claim.pk)
 
 
@@ -184,8 +188,7 @@ def test_a_subject_that_is_not_a_person_is_an_organization_without_sameas_if_no_
 
 @pytest.mark.django_db
 def test_several_subjects_are_listed_as_authors(reviewer):
-    claim = reviewed_claim(reviewer, S.FALSE)
-    ClaimActorFactory(claim=claim, actor=ActorFactory(name="Second Subject"))
+    claim = reviewed_claim(reviewer, S.FALSE, more_subjects=["Second Subject"])
     authors = claim_to_claimreview(claim, base_url=BASE)["itemReviewed"]["author"]
     assert [a["name"] for a in authors] == ["Amina Example", "Second Subject"]
 
@@ -193,9 +196,14 @@ def test_several_subjects_are_listed_as_authors(reviewer):
 @pytest.mark.django_db
 def test_date_published_is_the_latest_verdict(reviewer):
     claim = reviewed_claim(reviewer, S.FALSE)
-    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=reviewer)
-    later = claim_review(claim=claim, status=S.MIXED, reviewer=reviewer, rationale="Both.")
-    Review.objects.filter(pk=later.pk).update(created_at=dt.datetime(2024, 6, 2, tzinfo=dt.UTC))
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=reviewer, rationale="Look again.")
+    claim_review(
+        claim=claim,
+        status=S.MIXED,
+        reviewer=reviewer,
+        rationale="Both.",
+        reviewed_at=dt.datetime(2024, 6, 2, tzinfo=dt.UTC),
+    )
     doc = claim_to_claimreview(Claim.objects.get(pk=claim.pk), base_url=BASE)
     assert doc["datePublished"] == "2024-06-02"
     assert doc["reviewRating"]["alternateName"] == "Mixed"

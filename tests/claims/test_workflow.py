@@ -24,9 +24,10 @@ from claims.workflow import (
     annotate_consensus,
     claim_consensus,
     claim_review,
-    is_editor,
-    is_reviewer,
+    may_record_verdict,
+    may_review,
 )
+from tests.conftest import ensure_role_groups
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -49,7 +50,12 @@ ALLOWED = {
     *((S.UNVERIFIED, v) for v in VERDICT_LIST),
     *((v, S.IN_REVIEW) for v in VERDICT_LIST),
 }
-EDITOR_MOVES = {(S.UNVERIFIED, S.IN_REVIEW), (S.IN_REVIEW, S.UNVERIFIED)}
+# Editors send to review and back, and reopen a verdict; only reviewers record verdicts.
+EDITOR_MOVES = {
+    (S.UNVERIFIED, S.IN_REVIEW),
+    (S.IN_REVIEW, S.UNVERIFIED),
+    *((v, S.IN_REVIEW) for v in VERDICT_LIST),
+}
 REASON = "Two wire reports and the ministry's statement agree."
 
 
@@ -82,10 +88,14 @@ def plain_user(db):
 
 
 def claim_with_evidence(status=S.UNVERIFIED):
-    """A claim that meets every evidence rule: one source supports it, another refutes it."""
-    claim = ClaimFactory(status=status)
+    """A claim that meets every evidence rule: one source supports it, another refutes it.
+
+    Put in `status` directly (its citations first: a claim with a verdict takes no new ones).
+    """
+    claim = ClaimFactory()
     CitationFactory(claim=claim, stance=Citation.Stance.SUPPORTS)
     CitationFactory(claim=claim, stance=Citation.Stance.REFUTES)
+    Claim.objects.filter(pk=claim.pk).update(status=status)
     claim.refresh_from_db()
     return claim
 
@@ -150,10 +160,10 @@ def test_a_reviewer_may_make_every_move_in_the_table_and_no_other(reviewer, curr
 @pytest.mark.django_db
 @pytest.mark.parametrize("current", ALL)
 @pytest.mark.parametrize("target", ALL)
-def test_an_editor_may_only_send_to_review_and_back(editor, current, target):
+def test_an_editor_may_send_to_review_and_back_and_reopen_but_not_judge(editor, current, target):
     claim = claim_with_evidence(current)
     if (current, target) in EDITOR_MOVES:
-        claim_review(claim=claim, status=target, reviewer=editor)
+        claim_review(claim=claim, status=target, reviewer=editor, rationale=REASON)
         claim.refresh_from_db()
         assert claim.status == target
         assert Review.objects.get().reviewer == editor
@@ -179,18 +189,27 @@ def test_a_user_without_a_role_can_make_no_move(plain_user, current, target):
 
 
 @pytest.mark.django_db
-def test_an_editor_is_told_that_recording_a_verdict_and_reopening_are_for_reviewers(editor):
+def test_an_editor_is_told_that_recording_a_verdict_is_for_reviewers(editor):
     claim = claim_with_evidence(S.IN_REVIEW)
     with pytest.raises(ReviewPermissionDenied, match="Only reviewers can record a verdict"):
         claim_review(claim=claim, status=S.CONFIRMED, reviewer=editor, rationale=REASON)
-    claim = claim_with_evidence(S.FALSE)
-    with pytest.raises(ReviewPermissionDenied, match="Only reviewers can reopen a verdict"):
-        claim_review(claim=claim, status=S.IN_REVIEW, reviewer=editor)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reason", ["", "  \n "])
+def test_reopening_a_verdict_needs_a_reason_from_anyone(editor, reviewer, reason):
+    for user in (editor, reviewer):
+        claim = claim_with_evidence(S.FALSE)
+        with pytest.raises(EvidenceMissing) as refused:
+            claim_review(claim=claim, status=S.IN_REVIEW, reviewer=user, rationale=reason)
+        assert refused.value.rules == ["reopen_reason"]
+        assert "needs a reason" in refused.value.message_dict["rationale"][0]
+        assert Claim.objects.get(pk=claim.pk).status == S.FALSE
 
 
 @pytest.mark.django_db
 def test_a_superuser_counts_as_reviewer_and_editor(superuser):
-    assert is_reviewer(superuser) and is_editor(superuser)
+    assert may_record_verdict(superuser) and may_review(superuser)
     claim = claim_with_evidence()
     claim_review(claim=claim, status=S.CONFIRMED, reviewer=superuser, rationale=REASON)
     assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
@@ -201,8 +220,8 @@ def test_a_deactivated_reviewer_and_an_anonymous_user_have_no_role():
     from django.contrib.auth.models import AnonymousUser
 
     gone = member_of("reviewer", is_active=False)
-    assert not is_reviewer(gone)
-    assert not is_editor(AnonymousUser())
+    assert not may_record_verdict(gone)
+    assert not may_review(AnonymousUser())
     with pytest.raises(ReviewPermissionDenied):
         claim_review(claim=claim_with_evidence(), status=S.IN_REVIEW, reviewer=gone)
     with pytest.raises(ReviewPermissionDenied):
@@ -230,7 +249,7 @@ def test_errors_are_the_django_exceptions_an_api_maps_to_400_and_403(editor):
 def test_allowed_targets_are_what_each_role_may_choose(editor, reviewer, plain_user):
     assert allowed_targets(S.UNVERIFIED, editor) == [S.IN_REVIEW]
     assert allowed_targets(S.IN_REVIEW, editor) == [S.UNVERIFIED]
-    assert allowed_targets(S.FALSE, editor) == []
+    assert allowed_targets(S.FALSE, editor) == [S.IN_REVIEW]
     assert allowed_targets(S.FALSE, reviewer) == [S.IN_REVIEW]
     assert allowed_targets(S.IN_REVIEW, reviewer) == [S.UNVERIFIED, *VERDICT_LIST]
     assert allowed_targets(S.UNVERIFIED, plain_user) == []
@@ -480,7 +499,7 @@ def test_the_history_shows_who_changed_the_status_and_why(reviewer):
     latest = claim.history.order_by("-history_id").first()
     assert latest.status == S.FALSE
     assert latest.history_user == reviewer
-    assert latest.history_change_reason == "review: unverified → false"
+    assert latest.history_change_reason == "review: Unverified → False"
 
 
 @pytest.mark.django_db
@@ -563,6 +582,7 @@ def test_consensus_counts_stay_right_when_the_query_joins_other_tables():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_ten_reviewers_with_the_same_version_produce_exactly_one_review():
+    ensure_role_groups()  # a transactional test's flush removed the groups' permissions
     reviewer = member_of("reviewer", username="rita")
     claim = claim_with_evidence()
     version = claim.version

@@ -131,7 +131,7 @@ class Deployed:
 
     def token(self, username: str, role: str) -> str:
         """An API token for a new account in `role` (through `create_user`, as a person would)."""
-        result = self.manage("create_user", username, "--role", role)
+        result = self.manage("create_user", username, "--role", role, "--api-only")
         assert result.returncode == 0, result.stderr
         for line in reversed(result.stdout.splitlines()):
             words = line.split()

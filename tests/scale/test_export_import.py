@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from io import StringIO
@@ -16,7 +17,7 @@ from django.db import transaction
 
 from claims.models import Claim, Review
 from claims.workflow import claim_review
-from tests.conftest import user_with_role
+from tests.conftest import DELETE_PERMISSIONS, user_with_role
 from tests.factories import ActorFactory, CitationFactory, ClaimActorFactory, ClaimFactory
 
 ARABIC = "المغرب يعترف \u200f«بالسيادة» 🇲🇦"
@@ -52,6 +53,7 @@ def checksum(output: str) -> str:
 def build_data():
     editor = user_with_role("maryam", "editor", first_name="مريم")
     reviewer = user_with_role("rev", "reviewer")
+    user_with_role("chief", "editor", permissions=DELETE_PERMISSIONS)
     claim = ClaimFactory(statement=ARABIC, created_by=editor)
     ClaimActorFactory(claim=claim, actor=ActorFactory(name="ناصر بوريطة", country="MA"))
     citation = CitationFactory(claim=claim, quote="Morocco and the United States held talks")
@@ -97,6 +99,10 @@ def test_the_whole_database_round_trips_through_sqlite_and_back(tmp_path, migrat
     assert list(review.citations.values_list("quote", flat=True)) == [
         "Morocco and the United States held talks"
     ]
+    assert review.snapshot["statement"] == ARABIC + " (edited)"
+    assert review.snapshot["citations"][0]["cited"] is True
+    chief = get_user_model().objects.get(username="chief")
+    assert chief.has_perm("claims.delete_claim") and chief.has_perm("sources.delete_source")
     maryam = get_user_model().objects.get(username="maryam")
     assert maryam.first_name == "مريم"
     assert list(maryam.groups.values_list("name", flat=True)) == ["editor"]
@@ -121,6 +127,24 @@ def test_an_export_holds_no_password_hash_and_no_token(tmp_path):
     records = [json.loads(line) for line in text.splitlines()]
     assert records[0]["format"] == "claimtrack-export"
     assert records[-1]["counts"]["auth.user"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("existing_mode", [None, 0o644, 0o666])
+def test_an_export_is_readable_by_its_owner_only_new_or_overwritten(tmp_path, existing_mode):
+    user_with_role("reporter", "editor", email="reporter@example.org")
+    path = tmp_path / "export.jsonl"
+    if existing_mode is not None:
+        path.write_text("an older export\n")
+        path.chmod(existing_mode)
+    old_umask = os.umask(0o022)  # a usual umask: it must not decide the mode
+    try:
+        call_command("export_data", str(path), stdout=StringIO())
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "reporter@example.org" in path.read_text(encoding="utf-8")
+    assert "an older export" not in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from unittest import mock
@@ -22,8 +23,10 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 
 def settings_with(**env) -> dict:
     """The settings a fresh process computes from this environment."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA"))}
-    environment.update(DJANGO_DEBUG="1", **env)
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA", "CLAIMTRACK_"))
+    }
+    environment.update({"DJANGO_DEBUG": "1", **env})
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps({'DATABASES': s.DATABASES, 'CACHES': s.CACHES, "
@@ -76,6 +79,35 @@ def test_a_redis_url_puts_cache_throttling_and_sessions_in_redis():
     found = settings_with(REDIS_URL=REDIS_URL)
     assert found["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
     assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_without_redis_production_counts_in_the_database_cache_and_development_in_memory():
+    production = settings_with(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50)
+    assert production["CACHES"]["default"]["BACKEND"].endswith("db.DatabaseCache")
+    development = settings_with(DJANGO_DEBUG="1")
+    assert development["CACHES"]["default"]["BACKEND"].endswith("locmem.LocMemCache")
+
+
+def test_migrate_creates_the_database_cache_table_without_a_separate_step(tmp_path):
+    database = tmp_path / "fresh.sqlite3"
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA", "CLAIMTRACK_"))
+    }
+    environment.update(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=f"sqlite:///{database}"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert "claimtrack_cache" in tables
 
 
 def test_a_replica_url_of_another_kind_of_database_stops_start_up():

@@ -153,6 +153,12 @@ def test_the_deploy_check_passes_with_the_production_environment():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_deploy_check_warns_when_rate_limit_counters_live_in_each_process():
+    result = run_deploy_check(CLAIMTRACK_DATABASE_CACHE="0")
+    assert result.returncode != 0
+    assert "claimtrack.W001" in result.stdout + result.stderr
+
+
 def test_the_deploy_check_fails_when_https_redirect_is_forgotten():
     result = run_deploy_check(DJANGO_SECURE_SSL_REDIRECT="0")
     assert result.returncode != 0

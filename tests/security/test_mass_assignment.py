@@ -17,7 +17,6 @@ FORGED_CLAIM = {
     "updated_at": "2000-01-01T00:00:00Z",
     "support_count": 50,
     "consensus": "supported",
-    "citations": [{"source": 1, "quote": "forged", "stance": "supports"}],
 }
 
 
@@ -28,7 +27,17 @@ def test_a_new_claim_ignores_status_version_author_and_timestamps(editor_client,
     claim = Claim.objects.get(pk=response.json()["id"])
     assert (claim.status, claim.version, claim.created_by) == ("unverified", 1, editor)
     assert claim.created_at.year > 2000
-    assert not Citation.objects.filter(claim=claim).exists()
+
+
+def test_a_new_claims_citations_ignore_forged_anchoring(editor_client, editor):
+    source = SourceFactory(text="The minister attended the summit.")
+    forged = {"source": source.pk, "quote": "not in the text", "anchoring": "exact", "start": 0}
+    body = {"statement": "Morocco signed.", "kind": "agreement", "citations": [forged]}
+    response = editor_client.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 201, response.content
+    citation = Citation.objects.get(claim_id=response.json()["id"])
+    assert citation.anchoring != "exact" and citation.start is None
+    assert citation.created_by == editor
 
 
 def test_an_edit_cannot_change_status_version_or_author(editor_client):

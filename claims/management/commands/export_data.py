@@ -1,10 +1,23 @@
 import json
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from claimtrack.db import Summary, canonical, header, iter_records
+
+
+def private_file(path: str):
+    """`path` opened for writing (truncated), readable by its owner only: the export holds
+    e-mail addresses. An existing file is made private before anything is written to it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # the mode above applies only to a new file
+    except OSError:
+        os.close(descriptor)
+        raise
+    return open(descriptor, "w", encoding="utf-8")  # noqa: SIM115 (closed by the caller)
 
 
 class Command(BaseCommand):
@@ -19,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, database, **options):
         try:
-            out = sys.stdout if file == "-" else open(file, "w", encoding="utf-8")  # noqa: SIM115
+            out = sys.stdout if file == "-" else private_file(file)
         except OSError as exc:
             raise CommandError(f"file: cannot write {file}: {exc.strerror}") from None
         summary = Summary()

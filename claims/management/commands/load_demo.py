@@ -7,6 +7,7 @@ from django.db import models, transaction
 
 from claims import demo
 from claims.models import Actor, Citation, Claim, ClaimActor, ClaimCountry, Event
+from claims.workflow import VERDICTS
 from sources.canonical import canonicalize_url
 from sources.models import Source
 
@@ -105,6 +106,8 @@ class Command(BaseCommand):
                 },
             )
             created["claims"] += made
+            if not made and claim.status in VERDICTS:
+                continue  # judged since: left exactly as its reviewer judged it
             # Countries implied by participants and the event are derived by the signals in
             # claims/signals.py; only territories are entered by hand.
             for name, role in spec.participants:
