@@ -679,9 +679,10 @@ class SourceViewSet(sources.views.SourceViewSet):
     )
     @action(detail=True, pagination_class=None)
     def mentions(self, request, pk=None):
-        """The countries (ISO codes) and known actors the text names, with character offsets, in
-        text order; paginated (`offset`, `page_size`). At most 20,000 per text (MENTIONS_LIMIT):
-        `truncated` says when the text names more."""
+        """The countries (ISO codes) and known actors the text names, with character offsets.
+
+        In text order, paginated (`offset`, `page_size`). At most 20,000 per text
+        (MENTIONS_LIMIT): `truncated` says when the text names more."""
         source = self.get_object()
         found = source_mentions(source)
         text = source.text or ""
@@ -703,9 +704,11 @@ class SourceViewSet(sources.views.SourceViewSet):
     )
     @action(detail=True, pagination_class=None)
     def suggestions(self, request, pk=None):
-        """Candidate claims found in the text by transparent rules, in text order; POST one to
-        claims/ to accept it (nothing is created here). Paginated (`offset`, `page_size`). At
-        most 1,000 per text (SUGGESTIONS_LIMIT): `truncated` says when the text gives more."""
+        """Candidate claims found in the text by transparent rules.
+
+        In text order; POST one to claims/ to accept it (nothing is created here). Paginated
+        (`offset`, `page_size`). At most 1,000 per text (SUGGESTIONS_LIMIT): `truncated` says
+        when the text gives more."""
         source = self.get_object()
         found = source_suggestions(source)
         return Response(

@@ -287,11 +287,14 @@ def manage_sources(run: Run) -> None:
     read = run.call("get_source", id=source_id)
     assert "Hammouchi" in read.parsed.text
 
-    mentions = run.call("get_source_mentions", id=source_id).parsed
+    page = run.call("get_source_mentions", id=source_id).parsed
+    assert page.count == len(page.results) and not page.truncated and page.next_ is None
+    assert page.text_sha256 == read.parsed.text_sha256
+    mentions = page.results
     assert {"MA", "EH", "US"} <= {x.code for x in mentions if x.kind == m.MentionKindEnum.COUNTRY}
     text = read.parsed.text
     assert all(text[x.start : x.end] == x.surface for x in mentions)
-    suggestions = run.call("get_source_suggestions", id=source_id).parsed
+    suggestions = run.call("get_source_suggestions", id=source_id).parsed.results
     assert suggestions and all(
         text[s.citation.start : s.citation.end] == s.citation.quote for s in suggestions
     )
