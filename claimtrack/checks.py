@@ -1,8 +1,7 @@
-"""System checks of the deployment, and the database cache table that `migrate` creates."""
+"""System checks of the deployment."""
 
 from django.conf import settings
 from django.core import checks
-from django.core.management import call_command
 
 PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
@@ -25,8 +24,3 @@ def shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             id="claimtrack.W001",
         )
     ]
-
-
-def create_cache_tables(sender, using, verbosity=1, **kwargs) -> None:
-    """post_migrate: the database cache table, if the cache is configured to use one."""
-    call_command("createcachetable", database=using, verbosity=verbosity)

@@ -163,7 +163,7 @@ elif env_bool("CLAIMTRACK_DATABASE_CACHE", default=not DEBUG):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "claimtrack_cache",
+            "LOCATION": "claimtrack_cache",  # created by migration claimtrack 0001
             # A counter per client and scope for the last minute or so. Past this many rows a
             # write deletes the expired ones, then a third of the rest (counters lost): far
             # above Django's 300, and a COUNT(*) over it (at every write) stays cheap.

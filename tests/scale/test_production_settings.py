@@ -88,13 +88,16 @@ def test_without_redis_production_counts_in_the_database_cache_and_development_i
     assert development["CACHES"]["default"]["BACKEND"].endswith("locmem.LocMemCache")
 
 
-def test_migrate_creates_the_database_cache_table_without_a_separate_step(tmp_path):
+# A release may migrate under development settings and serve under production ones (the
+# benchmark did: every production request then failed on the missing table).
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_migrate_creates_the_database_cache_table_without_a_separate_step(tmp_path, debug):
     database = tmp_path / "fresh.sqlite3"
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA", "CLAIMTRACK_"))
     }
     environment.update(
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=f"sqlite:///{database}"
+        DJANGO_DEBUG=debug, DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=f"sqlite:///{database}"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input"],
