@@ -1,5 +1,6 @@
 import importlib
 import sys
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Group
@@ -15,12 +16,45 @@ ROLES_MIGRATION = importlib.import_module(
 )
 
 
-def pytest_terminal_summary(terminalreporter):
-    """What schemathesis sent and how many success answers it validated, per operation."""
+# What schemathesis sent and validated, per operation: counted in the process that ran
+# tests/test_schemathesis.py (a pytest-xdist worker, or this one), printed by the main process.
+FUZZING: dict = {"sent": Counter(), "validated": Counter(), "max_examples": None}
+
+
+def _fuzzing_counts() -> dict | None:
     fuzzing = sys.modules.get("tests.test_schemathesis")
     if fuzzing is None or not fuzzing.SENT:
+        return None
+    return {
+        "sent": dict(fuzzing.SENT),
+        "validated": dict(fuzzing.VALIDATED_2XX),
+        "max_examples": fuzzing.MAX_EXAMPLES,
+    }
+
+
+def pytest_sessionfinish(session):
+    """In a pytest-xdist worker: hand the counts to the main process."""
+    counts = _fuzzing_counts()
+    if counts and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["schemathesis"] = counts
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist, in the main process: a worker finished; add up its counts."""
+    counts = getattr(node, "workeroutput", {}).get("schemathesis")
+    if counts:
+        FUZZING["sent"].update(counts["sent"])
+        FUZZING["validated"].update(counts["validated"])
+        FUZZING["max_examples"] = counts["max_examples"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What schemathesis sent and how many success answers it validated, per operation."""
+    counts = _fuzzing_counts() or FUZZING
+    sent, validated = Counter(counts["sent"]), Counter(counts["validated"])
+    if not sent:
         return
-    sent, validated = fuzzing.SENT, fuzzing.VALIDATED_2XX
     terminalreporter.write_sep("-", "schemathesis: 2xx answers validated / requests sent")
     for label in sorted(sent, key=lambda label: (label.split()[1], label)):
         terminalreporter.write_line(f"{validated[label]:5} / {sent[label]:4}  {label}")
@@ -28,7 +62,7 @@ def pytest_terminal_summary(terminalreporter):
         f"schemathesis: {sum(sent.values())} requests to {len(sent)} operations, "
         f"{sum(validated.values())} 2xx answers validated, "
         f"{sum(1 for label in sent if not validated[label])} operations without one "
-        f"(hypothesis max_examples={fuzzing.MAX_EXAMPLES} per operation and mode)"
+        f"(hypothesis max_examples={counts['max_examples']} per operation and mode)"
     )
 
 

@@ -12,6 +12,7 @@ The runtime virtualenv is kept in `.venv-runtime/` (git-ignored) and rebuilt onl
 """
 
 import contextlib
+import fcntl
 import hashlib
 import http.client
 import json
@@ -33,7 +34,17 @@ STARTUP_SECONDS = 60
 
 
 def runtime_python() -> Path:
-    """The runtime virtualenv's python, built from requirements.txt alone when it is stale."""
+    """The runtime virtualenv's python, built from requirements.txt alone when it is stale.
+
+    Test processes running in parallel (pytest-xdist, or the SQLite and PostgreSQL runs side by
+    side) build it once: the first takes the lock, the others wait and then find it fresh.
+    """
+    with open(ROOT / ".venv-runtime.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _runtime_python()
+
+
+def _runtime_python() -> Path:
     wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
     stamp = RUNTIME_VENV / ".requirements.sha256"
     python = RUNTIME_VENV / "bin" / "python"
