@@ -242,9 +242,12 @@ def print_table(results: list[ModuleResult]) -> None:
             + (f"  ({r.not_checked} not checked)" if r.not_checked else "")
             + (f"  {r.other}" if r.other else "")
         )
-    for r in results:
-        for mutant in r.survived:
-            print(f"survivor  {mutant}: {r.diffs.get(mutant, '')}")
+    survivors = [(mutant, r.diffs.get(mutant, "")) for r in results for mutant in r.survived]
+    if survivors:
+        print("\nSurvivors, as entries for tests/mutation/equivalents.toml (only if equivalent):")
+    for mutant, change in survivors:
+        print(f'\n[[equivalent]]\nmutant = "{mutant}"\nchange = {json.dumps(change)}')
+        print('reason = "…"')
 
 
 def write_results(results: list[ModuleResult]) -> None:
