@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from sources.anchoring import (
-    Anchor,
     FUZZY_THRESHOLD,
     QUOTE_MAX_LENGTH,
+    Anchor,
     Anchoring,
     anchor_quote,
     source_reanchor,
@@ -249,7 +249,10 @@ def test_a_quote_longer_than_the_limit_is_found_verbatim_but_not_fuzzily():
         ("He called it \u00aba done deal\u00bb on Friday", 'He called it "a done deal" on Friday'),
         ("The talks went on\u2026 and on", "The talks went on... and on"),
         ("The se\u00adcurity coop\u00aderation agreement", "The security cooperation agreement"),
-        ("The secu\u200brity coop\u200ceration agr\u200deement", "The security cooperation agreement"),
+        (
+            "The secu\u200brity coop\u200ceration agr\u200deement",
+            "The security cooperation agreement",
+        ),
         ("The security\u2060 cooperation\ufeff agreement", "The security cooperation agreement"),
     ],
 )
