@@ -128,13 +128,24 @@ def prepare(module: str) -> Path:
     pyproject = (ROOT / "pyproject.toml").read_text()
     pyproject = pyproject[: pyproject.index("[tool.mutmut]")]
     (work / "pyproject.toml").write_text(pyproject + _mutmut_config(module))
-    # mutmut re-copies a source only when its copy under mutants/ is missing.
-    for name in ("claims", "sources", "claimtrack", "tests", "pyproject.toml"):
-        copied = work / "mutants" / name
-        if copied.is_dir():
-            shutil.rmtree(copied)
-        elif copied.exists():
-            copied.unlink()
+    # mutmut copies a file only when its copy under mutants/ is missing: remove the copies so the
+    # current sources and tests are used, but keep mutmut's verdicts (*.meta) and its record of
+    # which tests run which function (mutmut-stats.json), which make the next run incremental.
+    copies = work / "mutants"
+    if copies.is_dir():
+        for path in copies.rglob("*"):
+            if path.is_file() and path.suffix != ".meta" and path.name != "mutmut-stats.json":
+                path.unlink()
+    # A survivor is tried again (the tests may have changed); a kill stands while its function is
+    # unchanged (mutmut re-tests the mutants of an edited function by itself).
+    meta = copies / (module + ".meta")
+    if meta.exists():
+        data = json.loads(meta.read_text())
+        data["exit_code_by_key"] = {
+            name: None if code in SURVIVED else code
+            for name, code in data["exit_code_by_key"].items()
+        }
+        meta.write_text(json.dumps(data))
     return work
 
 
