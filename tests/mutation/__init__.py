@@ -42,7 +42,7 @@ MODULES: dict[str, list[str]] = {
     "sources/anchoring.py": ["tests/sources/test_anchoring.py"],
     "sources/canonical.py": ["tests/sources/test_canonical.py"],
     "claimtrack/pagination.py": [
-        "tests/api/test_claims_api.py",
+        "tests/api/test_pagination_api.py",
         "tests/api/test_sources_api.py",
         "tests/hostile/test_ids_and_cursors.py",
     ],
