@@ -32,6 +32,7 @@ MODULES: dict[str, list[str]] = {
         "tests/claims/test_workflow.py",
         "tests/claims/test_integrity.py",
         "tests/api/test_workflow_api.py",
+        "tests/api/test_rules_api.py",
         "tests/api/test_verdict_integrity_api.py",
     ],
     "claims/integrity.py": [
