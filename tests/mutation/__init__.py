@@ -234,9 +234,19 @@ def run_module(module: str, time_cap: float) -> ModuleResult:
 
 def changed_modules(base: str | None) -> list[str]:
     """Rule modules changed since `base`, or by the last commit when no base is given."""
-    spec = [f"{base}...HEAD"] if base else ["HEAD~1", "HEAD"]
+    # diff-tree names the last commit's files even when it has no parent (a shallow clone).
+    command = ["git", "diff", "--name-only", f"{base}...HEAD"] if base else []
+    command = command or [
+        "git",
+        "diff-tree",
+        "--root",
+        "--no-commit-id",
+        "--name-only",
+        "-r",
+        "HEAD",
+    ]
     names = subprocess.run(
-        ["git", "diff", "--name-only", *spec],
+        command,
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -32,6 +32,11 @@ def main() -> int:
         "--time-cap", type=float, default=600, help="seconds per module (default 600)"
     )
     parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds for the whole run, shared among the modules (caps each at its share)",
+    )
+    parser.add_argument(
         "--write-results",
         action="store_true",
         help="rewrite docs/mutation-results.md from the last result of every module",
@@ -46,7 +51,10 @@ def main() -> int:
         modules = list(MODULES)
     else:
         modules = resolve(args.modules)
-    results = [run_module(module, args.time_cap) for module in modules]
+    cap = args.time_cap
+    if args.budget and modules:
+        cap = min(cap, args.budget / len(modules))
+    results = [run_module(module, cap) for module in modules]
     if results:
         print_table(results)
     if args.write_results:
