@@ -335,3 +335,42 @@ def test_of_two_copies_of_an_edited_short_passage_the_context_picks_the_right_on
 def test_an_empty_or_blank_quote_is_orphaned_and_keeps_its_context(quote):
     found = anchor_quote(SEED, quote, prefix="before ", suffix=" after")
     assert found == Anchor(Anchoring.ORPHANED, prefix="before ", suffix=" after")
+
+
+def _long_passage() -> str:
+    """Over QUOTE_MAX_LENGTH characters of words, starting and ending with a letter: only the
+    exact and the normalised match look for a quote this long, so word edges decide alone."""
+    passage = _article(14_000)
+    passage = passage[passage.index(" ") + 1 : passage.rindex(" ")].strip(" ,.;:")
+    assert len(passage) > QUOTE_MAX_LENGTH
+    return passage
+
+
+def test_a_long_normalised_quote_is_found_at_the_very_start_and_end_of_the_text():
+    passage = _long_passage()
+    text = passage.replace(" the ", " the\u00ad ", 1)  # one soft hyphen: not verbatim
+
+    found = anchor_quote(text, passage)
+
+    assert (found.state, found.start, found.end) == (Anchoring.FUZZY, 0, len(text))
+
+
+@pytest.mark.parametrize(("before", "after"), [("x", ""), ("", "x"), ("x", " end")])
+def test_a_long_normalised_quote_does_not_start_or_end_inside_a_word(before, after):
+    passage = _long_passage()
+    text = before + passage.replace(" the ", " the\u00ad ", 1) + after
+    assert anchor_quote(text, passage).state == Anchoring.ORPHANED
+
+
+@pytest.mark.parametrize(("before", "after"), [("x", ""), ("", "x"), ("x", "x")])
+def test_a_long_quote_that_starts_and_ends_with_punctuation_may_touch_a_word(before, after):
+    quote = '"' + _long_passage() + '"'
+    text = before + quote.replace('"', "\u201c", 1)[:-1] + "\u201d" + after
+
+    found = anchor_quote(text, quote)
+
+    assert (found.state, found.start, found.end) == (
+        Anchoring.FUZZY,
+        len(before),
+        len(text) - len(after),
+    )
