@@ -140,6 +140,7 @@ def test_each_resource_has_its_own_etag_and_a_write_with_it_succeeds(staff_clien
     read = staff_client.get(url)
     other = staff_client.get(url.rsplit("/", 2)[0] + "/")  # the list: another row's tag differs
     assert read["ETag"].startswith('"') and read["ETag"].endswith('"')
+    assert read.json()["id"] == int(url.rstrip("/").rsplit("/", 1)[1])
 
     response = staff_client.patch(url, change, format="json", HTTP_IF_MATCH=read["ETag"])
 
