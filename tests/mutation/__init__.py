@@ -272,30 +272,39 @@ def print_table(results: list[ModuleResult]) -> None:
         print('reason = "…"')
 
 
-def write_results(results: list[ModuleResult]) -> None:
-    """docs/mutation-results.md: the table of the last full run and its equivalents."""
+def write_results(results: list[ModuleResult], notes: str = "") -> None:
+    """docs/mutation-results.md: the table of the last run of each module, its survivors and the
+    equivalents; a module with mutants left unchecked (the time cap) says so."""
     equivalents = load_equivalents()
     lines = [
-        "# Mutation testing: results of the last full run",
+        "# Mutation testing: results of the last run of each rule module",
         "",
         "Written by `python -m tests.mutation --all --write-results` (docs/testing.md explains "
-        "how to run and read it). Score = killed / (mutants − equivalent), per module.",
+        "how to run and read it). Score = killed / (killed + survived): equivalent mutants do "
+        "not count; unchecked ones (the time cap ran out) are not judged.",
         "",
         "| module | mutants | killed | survived | equivalent | not checked | score |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
+    by_module = {r.module: r for r in results}
+    for module in MODULES:
+        r = by_module.get(module)
+        if r is None:
+            lines.append(f"| `{module}` | not run | | | | | |")
+            continue
         lines.append(
-            f"| `{r.module}` | {r.mutants} | {r.killed} | {len(r.survived)} | "
+            f"| `{module}` | {r.mutants} | {r.killed} | {len(r.survived)} | "
             f"{len(r.equivalent)} | {r.not_checked} | {r.score:.1f} % |"
         )
+    if notes:
+        lines += ["", notes.strip()]
     lines += ["", "## Surviving mutants", ""]
-    survivors = [(r.module, m, r.diffs.get(m, "")) for r in results for m in r.survived]
-    lines += [f"- `{m}`: `{change}`" for _, m, change in survivors] or ["None."]
+    survivors = [(m, r.diffs.get(m, "")) for r in results for m in r.survived]
+    lines += [f"- `{m}`: `{change}`" for m, change in survivors] or ["None."]
     lines += ["", "## Equivalent mutants (tests/mutation/equivalents.toml)", ""]
     for r in results:
         for mutant in r.equivalent:
-            lines.append(f"- `{mutant}` — {equivalents[mutant]['reason']}")
+            lines.append(f"- `{mutant}`: {equivalents[mutant]['reason']}")
     RESULTS_FILE.write_text("\n".join(lines) + "\n")
 
 
