@@ -180,3 +180,18 @@ def test_the_second_page_of_a_search_ordered_by_relevance_continues_the_first(ap
     assert set(walked[3:]) == {c.pk for c in weak}
     back = api_client.get(pages[2]["previous"]).json()
     assert ids(back) == ids(pages[1])
+
+
+@pytest.mark.parametrize("size", ["abc", "1.5", "2e3"])
+def test_a_page_size_that_is_no_whole_number_is_refused_naming_the_range(api_client, size):
+    response = api_client.get(LIST, {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "page_size", "message": "Give a whole number from 1 to 200.", "code": "invalid"}
+    ]
+
+
+@pytest.mark.parametrize(("size", "expected"), [("", 50), ("-3", 1), ("0", 1), ("201", 200)])
+def test_a_page_size_out_of_range_is_clamped_not_refused(api_client, size, expected):
+    ClaimFactory.create_batch(201)
+    assert len(ids(api_client.get(LIST, {"page_size": size}).json())) == expected
