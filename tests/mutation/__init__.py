@@ -292,9 +292,10 @@ def write_results(results: list[ModuleResult], notes: str = "") -> None:
         if r is None:
             lines.append(f"| `{module}` | not run | | | | | |")
             continue
+        score = f"{r.score:.1f} %" if r.killed + len(r.survived) else "–"
         lines.append(
             f"| `{module}` | {r.mutants} | {r.killed} | {len(r.survived)} | "
-            f"{len(r.equivalent)} | {r.not_checked} | {r.score:.1f} % |"
+            f"{len(r.equivalent)} | {r.not_checked} | {score} |"
         )
     if notes:
         lines += ["", notes.strip()]
