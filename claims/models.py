@@ -184,8 +184,10 @@ class ClaimQuerySet(models.QuerySet):
         """
         if connections[self.db].vendor == "postgresql":
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+            # ts_rank is a `real`; as double precision it reaches Python (and a page's cursor)
+            # exactly, so the next page's `rank < cursor` does not find the same rows again.
             return self.filter(search_vector=query).annotate(
-                rank=SearchRank(F("search_vector"), query)
+                rank=Cast(SearchRank(F("search_vector"), query), models.FloatField())
             )
         queryset = self
         for word in text.split():

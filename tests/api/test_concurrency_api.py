@@ -5,7 +5,14 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from tests.factories import ActorFactory, CitationFactory, ClaimFactory
+from tests.factories import (
+    ActorFactory,
+    CitationFactory,
+    ClaimFactory,
+    EventFactory,
+    PublisherFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +116,106 @@ def test_if_none_match_star_answers_304_for_any_current_representation(api_clien
 
 def test_if_none_match_star_on_a_missing_resource_is_404(api_client):
     assert api_client.get("/api/v1/claims/999999/", HTTP_IF_NONE_MATCH="*").status_code == 404
+
+
+# Each resource whose tag is a digest of its representation, and a change an editor may make.
+DIGEST_TAGGED = {
+    "actors": (ActorFactory, {"title": "Minister"}),
+    "events": (EventFactory, {"name": "Renamed event"}),
+    "citations": (CitationFactory, {"quote": "talks in Washington"}),
+    "publishers": (PublisherFactory, {"name": "Renamed publisher"}),
+    "sources": (SourceFactory, {"title": "Renamed article"}),
+}
+
+
+@pytest.fixture(params=sorted(DIGEST_TAGGED))
+def tagged(request, staff_client):
+    """(url, change) of one resource of each kind whose ETag is a digest."""
+    factory, change = DIGEST_TAGGED[request.param]
+    return f"/api/v1/{request.param}/{factory().pk}/", change
+
+
+def test_each_resource_has_its_own_etag_and_a_write_with_it_succeeds(staff_client, tagged):
+    url, change = tagged
+    read = staff_client.get(url)
+    other = staff_client.get(url.rsplit("/", 2)[0] + "/")  # the list: another row's tag differs
+    assert read["ETag"].startswith('"') and read["ETag"].endswith('"')
+    assert read.json()["id"] == int(url.rstrip("/").rsplit("/", 1)[1])
+
+    response = staff_client.patch(url, change, format="json", HTTP_IF_MATCH=read["ETag"])
+
+    assert response.status_code == 200, response.json()
+    assert response["ETag"] != read["ETag"]
+    assert response["ETag"] == staff_client.get(url)["ETag"]
+    assert other.status_code == 200
+
+
+def test_two_resources_of_a_kind_have_different_etags(staff_client):
+    for name, (factory, _) in DIGEST_TAGGED.items():
+        first, second = factory(), factory()
+        tags = {staff_client.get(f"/api/v1/{name}/{obj.pk}/")["ETag"] for obj in (first, second)}
+        assert len(tags) == 2, name
+
+
+def test_a_write_whose_etag_went_stale_is_refused_with_the_code_and_current_tag(
+    staff_client, tagged
+):
+    url, change = tagged
+    stale = staff_client.get(url)["ETag"]
+    staff_client.patch(url, change, format="json")  # someone else's write
+    current = staff_client.get(url)["ETag"]
+
+    response = staff_client.patch(url, change, format="json", HTTP_IF_MATCH=stale)
+
+    assert response.status_code == 412
+    body = response.json()
+    assert (body["status"], body["code"]) == (412, "precondition_failed")
+    assert body["current_etag"] == current
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "*",  # any current representation
+        'W/"{tag}"',  # a weak tag compares as its strong one for a write on this resource
+        '"stale-one", "{tag}"',  # a list: one of them is current
+        ' "{tag}" , "another" ',
+    ],
+)
+def test_if_match_star_weak_tags_and_lists_let_a_write_through(staff_client, tagged, header):
+    url, change = tagged
+    tag = staff_client.get(url)["ETag"].strip('"')
+    response = staff_client.patch(url, change, format="json", HTTP_IF_MATCH=header.format(tag=tag))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("header", ['"stale-one", "another"', 'W/"stale-one"', ","])
+def test_if_match_with_no_current_tag_is_refused(staff_client, tagged, header):
+    url, change = tagged
+    assert staff_client.patch(url, change, format="json", HTTP_IF_MATCH=header).status_code == 412
+
+
+def test_a_claim_written_with_if_match_star_answers_with_its_new_version_as_etag(editor_client):
+    claim = ClaimFactory()
+    response = editor_client.patch(
+        url(claim), {"statement": "Edited."}, format="json", HTTP_IF_MATCH="*"
+    )
+    assert response.status_code == 200
+    assert response["ETag"] == f'"{response.json()["version"]}"'
+    assert response.json()["version"] == Claim.objects.get(pk=claim.pk).version
+
+
+def test_if_none_match_with_a_weak_tag_or_a_list_answers_304(api_client, tagged):
+    url, _ = tagged
+    tag = api_client.get(url)["ETag"]
+    assert api_client.get(url, HTTP_IF_NONE_MATCH=f"W/{tag}").status_code == 304
+    assert api_client.get(url, HTTP_IF_NONE_MATCH=f'"x", {tag}').status_code == 304
+    assert api_client.get(url, HTTP_IF_NONE_MATCH='"x", "y"').status_code == 200
+
+
+def test_a_required_if_match_is_asked_for_with_its_code(editor_client, settings):
+    settings.CLAIMTRACK_REQUIRE_IF_MATCH = True
+    actor = ActorFactory()
+    response = editor_client.patch(f"/api/v1/actors/{actor.pk}/", {"title": "X"}, format="json")
+    assert response.status_code == 428
+    assert (response.json()["status"], response.json()["code"]) == (428, "precondition_required")

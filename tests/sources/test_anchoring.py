@@ -6,6 +6,7 @@ import pytest
 from sources.anchoring import (
     FUZZY_THRESHOLD,
     QUOTE_MAX_LENGTH,
+    Anchor,
     Anchoring,
     anchor_quote,
     source_reanchor,
@@ -238,3 +239,138 @@ def test_a_quote_longer_than_the_limit_is_found_verbatim_but_not_fuzzily():
 
     assert anchor_quote(text, quote).state == Anchoring.EXACT
     assert anchor_quote(text, quote.replace(" the ", " a ", 3)).state == Anchoring.ORPHANED
+
+
+@pytest.mark.parametrize(
+    ("passage", "quote"),
+    [
+        ("He called it \u201ca done deal\u201d on Friday", 'He called it "a done deal" on Friday'),
+        ("He called it \u201ea done deal\u201f on Friday", 'He called it "a done deal" on Friday'),
+        ("He called it \u00aba done deal\u00bb on Friday", 'He called it "a done deal" on Friday'),
+        ("The talks went on\u2026 and on", "The talks went on... and on"),
+        ("The se\u00adcurity coop\u00aderation agreement", "The security cooperation agreement"),
+        (
+            "The secu\u200brity coop\u200ceration agr\u200deement",
+            "The security cooperation agreement",
+        ),
+        ("The security\u2060 cooperation\ufeff agreement", "The security cooperation agreement"),
+    ],
+)
+def test_typography_that_prints_alike_anchors_on_the_original_characters(passage, quote):
+    text = f"Reports from Rabat. {passage}, said the minister. More later."
+
+    found = anchor_quote(text, quote)
+
+    assert (found.state, found.score) == (Anchoring.FUZZY, 100.0)
+    assert text[found.start : found.end] == passage
+
+
+def test_a_long_quote_that_differs_only_in_typography_is_found_without_a_fuzzy_search():
+    # Longer than QUOTE_MAX_LENGTH, so only the normalised match can find it: the article's
+    # curly quotes, ellipses, soft hyphens and zero-width spaces are the same text to a reader.
+    article = _article(40_000)
+    start, end = article.index(" ", 2_000) + 1, article.index(" ", 14_000)
+    plain = article[start:end]
+    assert len(plain) > QUOTE_MAX_LENGTH
+    typeset = (
+        plain.replace(" the ", " \u201cthe\u201d ", 3)
+        .replace(" a ", " a\u2026 ", 2)
+        .replace("ation", "a\u00adtion", 2)
+        .replace(" of ", " o\u200bf ", 2)
+    )
+    text = article[:start] + typeset + article[end:]
+
+    found = anchor_quote(text, plain.replace(" the ", ' "the" ', 3).replace(" a ", " a... ", 2))
+
+    assert (found.state, found.score) == (Anchoring.FUZZY, 100.0)
+    assert (found.start, found.end) == (start, start + len(typeset))
+
+
+def _with_substitutions(text: str, count: int) -> str:
+    """`text` with `count` of its characters, six apart, replaced by one it does not contain."""
+    chars = list(text)
+    for n in range(count):
+        chars[2 + 6 * n] = "7"
+    return "".join(chars)
+
+
+QUOTE_40 = "the minister signed the accord on friday"
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected_state", "expected_score"),
+    [
+        (5, Anchoring.FUZZY, 87.5),
+        (6, Anchoring.FUZZY, 85.0),  # exactly the threshold: still the quoted passage
+        (7, Anchoring.ORPHANED, None),  # 82.5: no longer the quoted passage
+    ],
+)
+@pytest.mark.parametrize("around", [("", ""), ("Yesterday, ", ". Nothing else was said.")])
+def test_the_fuzzy_threshold_is_85(changed, expected_state, expected_score, around):
+    assert FUZZY_THRESHOLD == 85.0
+    passage = _with_substitutions(QUOTE_40, changed)
+    text = around[0] + passage + around[1]
+
+    found = anchor_quote(text, QUOTE_40)
+
+    assert (found.state, found.score) == (expected_state, expected_score)
+    if found.state == Anchoring.FUZZY:
+        assert (found.start, found.end) == (len(around[0]), len(around[0]) + len(passage))
+
+
+def test_of_two_copies_of_an_edited_short_passage_the_context_picks_the_right_one():
+    quote = "the minister signed the border accord on friday"
+    edited = "the minister signed the harbour accord on friday"
+    text = f"In Rabat, {edited}. In Madrid, {edited}. That is all."
+
+    in_madrid = anchor_quote(text, quote, prefix="In Madrid, ")
+    no_context = anchor_quote(text, quote)
+
+    assert in_madrid.state == Anchoring.FUZZY
+    assert in_madrid.start == text.index("In Madrid, ") + len("In Madrid, ")
+    assert no_context.start == text.index("In Rabat, ") + len("In Rabat, ")
+
+
+@pytest.mark.parametrize("quote", ["", " ", " \n\t ", "\u00a0"])
+def test_an_empty_or_blank_quote_is_orphaned_and_keeps_its_context(quote):
+    found = anchor_quote(SEED, quote, prefix="before ", suffix=" after")
+    assert found == Anchor(Anchoring.ORPHANED, prefix="before ", suffix=" after")
+
+
+def _long_passage() -> str:
+    """Over QUOTE_MAX_LENGTH characters of words, starting and ending with a letter: only the
+    exact and the normalised match look for a quote this long, so word edges decide alone."""
+    passage = _article(14_000)
+    passage = passage[passage.index(" ") + 1 : passage.rindex(" ")].strip(" ,.;:")
+    assert len(passage) > QUOTE_MAX_LENGTH
+    return passage
+
+
+def test_a_long_normalised_quote_is_found_at_the_very_start_and_end_of_the_text():
+    passage = _long_passage()
+    text = passage.replace(" the ", " the\u00ad ", 1)  # one soft hyphen: not verbatim
+
+    found = anchor_quote(text, passage)
+
+    assert (found.state, found.start, found.end) == (Anchoring.FUZZY, 0, len(text))
+
+
+@pytest.mark.parametrize(("before", "after"), [("x", ""), ("", "x"), ("x", " end")])
+def test_a_long_normalised_quote_does_not_start_or_end_inside_a_word(before, after):
+    passage = _long_passage()
+    text = before + passage.replace(" the ", " the\u00ad ", 1) + after
+    assert anchor_quote(text, passage).state == Anchoring.ORPHANED
+
+
+@pytest.mark.parametrize(("before", "after"), [("x", ""), ("", "x"), ("x", "x")])
+def test_a_long_quote_that_starts_and_ends_with_punctuation_may_touch_a_word(before, after):
+    quote = '"' + _long_passage() + '"'
+    text = before + quote.replace('"', "\u201c", 1)[:-1] + "\u201d" + after
+
+    found = anchor_quote(text, quote)
+
+    assert (found.state, found.start, found.end) == (
+        Anchoring.FUZZY,
+        len(before),
+        len(text) - len(after),
+    )

@@ -72,3 +72,62 @@ def test_canonical_url_rejects_what_is_not_a_web_address(url, problem):
 )
 def test_publisher_domain_is_the_lower_case_host_without_www(url, domain):
     assert domain_of(url) == domain
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # an IPv6 host keeps its brackets, with or without a port
+        ("http://[2001:DB8::1]/a", "https://[2001:db8::1]/a"),
+        ("https://[2001:db8::1]:8443/a", "https://[2001:db8::1]:8443/a"),
+        ("http://[::1]:80/a", "https://[::1]/a"),
+        # a blank query value is a parameter all the same: `?a=&b=1` is not `?b=1`
+        ("https://example.com/a?b=1&a=", "https://example.com/a?a=&b=1"),
+        ("https://example.com/a?a=&utm_source=x", "https://example.com/a?a="),
+        # every tracking prefix goes, whatever follows it
+        (
+            "https://example.com/a?pk_campaign=1&mtm_source=2&hsa_acc=3&at_xtor=4&__hs_id=5&id=9",
+            "https://example.com/a?id=9",
+        ),
+        ("https://example.com/a?utm_=1&pk_=2&keep=3", "https://example.com/a?keep=3"),
+        # a parameter that merely contains a prefix is the article's own
+        ("https://example.com/a?my_utm_x=1&xpk_y=2", "https://example.com/a?my_utm_x=1&xpk_y=2"),
+        # a trailing dot names the same host
+        ("https://Example.COM./news", "https://example.com/news"),
+        ("https://example.com.:8443/a", "https://example.com:8443/a"),
+    ],
+)
+def test_canonical_url_of_ipv6_hosts_blank_values_tracking_prefixes_and_trailing_dots(
+    url, expected
+):
+    assert canonicalize_url(url) == expected
+    assert canonicalize_url(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com/f", "The URL must start with http:// or https:// (scheme is 'ftp')."),
+        ("example.com/a", "The URL must start with http:// or https:// (scheme is none)."),
+        ("https:///a", "The URL has no host name."),
+        ("", "The URL is empty."),
+        ("  \t", "The URL is empty."),
+    ],
+)
+def test_a_refused_url_says_exactly_why(url, message):
+    with pytest.raises(ValueError) as refused:
+        canonicalize_url(url)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://www.example.com./a", "example.com"),
+        ("https://news.example.org.:8443/a", "news.example.org"),
+        ("https://[2001:db8::1]/a", "2001:db8::1"),
+        ("not a url", ""),
+    ],
+)
+def test_publisher_domain_drops_a_trailing_dot_and_is_empty_without_a_host(url, domain):
+    assert domain_of(url) == domain
