@@ -37,11 +37,14 @@ from claims.workflow import (
     may_review,
 )
 from claimtrack.api import parse_id
-from sources.admin import HistoryAdmin, SourceAdmin
+from sources.admin import HistoryAdmin, SourceAdmin, truncated
 from sources.models import Publisher, Source
 
 # The index links to the country chart (admin/claims/index.html extends the stock index).
 admin.site.index_template = "admin/claims/index.html"
+# The side navigation repeats the index and takes 280 px of a 1366 px laptop screen from the
+# lists; the breadcrumbs and the index lead everywhere it does.
+admin.site.enable_nav_sidebar = False
 
 # Below this many rows an exact COUNT(*) is cheap; above it the planner's estimate will do.
 ESTIMATE_COUNT_ABOVE = 100_000
@@ -266,6 +269,11 @@ class ExactQuoteFields:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+def status_badge(status: str) -> str:
+    """A status as its coloured badge, with the one label it has everywhere."""
+    return format_html('<span class="badge status-{}">{}</span>', status, LABEL[status])
+
+
 def has_verdict(claim: Claim | None) -> bool:
     """True while `claim` has a verdict: it is then read-only until reopened."""
     return claim is not None and claim.status in VERDICTS
@@ -298,7 +306,15 @@ class GuardRefusalsAsMessages:
             return self._refused(request, error)
 
 
-class ClaimPartAdmin(GuardRefusalsAsMessages, HistoryAdmin):
+class ClaimColumn:
+    """The claim a row belongs to as a list column: its statement cut short, whole on hover."""
+
+    @admin.display(description="claim", ordering="claim__statement")
+    def claim_short(self, obj) -> str:
+        return truncated(obj.claim.statement, 50)
+
+
+class ClaimPartAdmin(ClaimColumn, GuardRefusalsAsMessages, HistoryAdmin):
     """A claim's part on its own page: read-only while its claim has a verdict."""
 
     def _locked(self, obj) -> bool:
@@ -563,11 +579,11 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
 
     @admin.display(description="statement", ordering="statement")
     def short_statement(self, obj: Claim) -> str:
-        return str(obj)
+        return truncated(obj.statement, 90)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Claim) -> str:
-        return format_html('<span class="badge status-{}">{}</span>', obj.status, LABEL[obj.status])
+        return status_badge(obj.status)
 
     @admin.display(description="re-review", ordering="needs_rereview")
     def rereview_flag(self, obj: Claim) -> str:
@@ -750,9 +766,13 @@ admin.site.register(Source, SourceWithClaimsAdmin)
 
 @admin.register(Actor)
 class ActorAdmin(HistoryAdmin):
-    list_display = ["name", "kind", "title", "country"]
+    list_display = ["name", "kind", "short_title", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "title", "aliases"]
+
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj: Actor) -> str:
+        return truncated(obj.title, 60)
 
 
 @admin.register(Event)
@@ -765,28 +785,44 @@ class EventAdmin(GuardRefusalsAsMessages, HistoryAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(ExactQuoteFields, ClaimPartAdmin):
-    list_display = ["__str__", "claim", "source", "stance", "anchoring"]
+    list_display = ["short_quote", "claim_short", "short_source", "stance", "anchoring_badge"]
     list_filter = ["stance", "anchoring"]
     list_select_related = ["claim", "source"]
     search_fields = ["quote", "claim__statement", "source__title"]
     autocomplete_fields = ["claim", "source"]
     readonly_fields = ["anchoring", "start", "end", "anchor_score", "created_by", "created_at"]
 
+    @admin.display(description="quote", ordering="quote")
+    def short_quote(self, obj: Citation) -> str:
+        return truncated(obj.quote, 50)
+
+    @admin.display(description="source", ordering="source__title")
+    def short_source(self, obj: Citation) -> str:
+        return truncated(str(obj.source), 30)
+
+    @admin.display(description="anchoring", ordering="anchoring")
+    def anchoring_badge(self, obj: Citation) -> str:
+        return _anchoring_badge(obj)
+
 
 @admin.register(ClaimActor)
 class ClaimActorAdmin(ClaimPartAdmin):
-    list_display = ["claim", "actor", "role"]
+    list_display = ["claim_short", "actor_name", "role"]
     list_filter = ["role"]
     list_select_related = ["claim", "actor"]
     autocomplete_fields = ["claim", "actor"]
     search_fields = ["actor__name", "claim__statement"]
+
+    @admin.display(description="actor", ordering="actor__name")
+    def actor_name(self, obj: ClaimActor) -> str:
+        return format_html('<span title="{}">{}</span>', str(obj.actor), obj.actor.name)
 
 
 @admin.register(ClaimCountry)
 class ClaimCountryAdmin(ClaimPartAdmin):
     """Country rows; derived ones follow the participants and the event and are read-only."""
 
-    list_display = ["claim", "country", "role", "derived"]
+    list_display = ["claim_short", "country", "role", "derived"]
     list_filter = ["role", "derived", "country"]
     list_select_related = ["claim"]
     autocomplete_fields = ["claim"]
@@ -797,12 +833,12 @@ class ClaimCountryAdmin(ClaimPartAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ClaimColumn, admin.ModelAdmin):
     """Read-only: reviews are written by the workflow and never changed or deleted. Each shows
     what it was made on and what has changed in the claim since."""
 
     list_display = [
-        "claim",
+        "claim_short",
         "status_before_label",
         "status_after_label",
         "reviewer",
@@ -827,11 +863,11 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="before", ordering="status_before")
     def status_before_label(self, obj: Review) -> str:
-        return LABEL[obj.status_before]
+        return status_badge(obj.status_before)
 
     @admin.display(description="after", ordering="status_after")
     def status_after_label(self, obj: Review) -> str:
-        return LABEL[obj.status_after]
+        return status_badge(obj.status_after)
 
     @admin.display(description="what was judged")
     def judged(self, obj: Review) -> str:

@@ -2,10 +2,21 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claimtrack.api import parse_id
 from sources.models import Publisher, Source
+
+
+def truncated(text: str, chars: int) -> str:
+    """`text` cut to `chars` characters for a list column, the whole of it on hover: lists stay
+    one line a row at 1366 px (tests/browser/test_admin_fits_a_laptop.py measures them)."""
+    text = str(text or "")
+    return format_html(
+        '<span class="truncated" title="{}">{}</span>', text, Truncator(text).chars(chars)
+    )
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -45,7 +56,7 @@ class SourceAdmin(HistoryAdmin):
     mentions and the suggested claims (sources does not import claims).
     """
 
-    list_display = ["__str__", "publisher", "language", "published_at", "updated_at"]
+    list_display = ["short_title", "publisher", "language", "published_at", "updated_at"]
     list_filter = ["publisher", "language"]
     list_select_related = ["publisher"]
     search_fields = ["title", "url", "canonical_url"]
@@ -53,6 +64,10 @@ class SourceAdmin(HistoryAdmin):
     readonly_fields = ["canonical_url", "text_sha256", "created_by", "created_at", "updated_at"]
     show_full_result_count = False
     change_form_template = "admin/sources/source/change_form.html"
+
+    @admin.display(description="source", ordering="title")
+    def short_title(self, obj: Source) -> str:
+        return truncated(str(obj), 70)
 
     def source_panels(self, request, source: Source) -> dict:
         """Extra context for the change page of a saved source (none here)."""
