@@ -27,6 +27,7 @@ from claims.models import (
     Claim,
     ClaimActor,
     ClaimCountry,
+    ClaimKind,
     ClaimStatus,
     CountryRole,
     Event,
@@ -574,6 +575,20 @@ def suggestion_add_url(suggestion: dict) -> str:
     return f"{reverse('admin:claims_claim_add')}?{urlencode(params)}"
 
 
+def _recorded_as(suggestion: dict, citations: list[Citation]) -> list[Claim]:
+    """The claims of the suggestion's kind that already cite its sentence (any overlap)."""
+    start, end = suggestion["citation"]["start"], suggestion["citation"]["end"]
+    claims = {
+        c.claim_id: c.claim
+        for c in citations
+        if c.start is not None
+        and c.start < end
+        and start < c.end
+        and c.claim.kind == suggestion["kind"]
+    }
+    return list(claims.values())
+
+
 def _unique_actor_mentions(mentions: list[dict]) -> list[dict]:
     return list({m["actor_id"]: m for m in mentions if m["kind"] == "actor"}.values())
 
@@ -597,14 +612,17 @@ def source_claims_context(source: Source) -> dict:
             actors_named.setdefault(mention.key, []).append(mention)
             names[mention.key] = mention.name
     found = source_suggestions(source)
+    kind_label = dict(ClaimKind.choices)
     # Copies: the cached suggestions are shared with the API and must not change.
     suggestions = [
         {
             **suggestion,
+            "kind_label": kind_label.get(suggestion["kind"], suggestion["kind"]),
             "add_url": suggestion_add_url(suggestion),
             "participant_names": [
                 m["name"] for m in _unique_actor_mentions(suggestion["mentions"])
             ],
+            "recorded_as": _recorded_as(suggestion, citations),
         }
         for suggestion in found.items
     ]
