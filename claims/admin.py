@@ -572,6 +572,7 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
             path("export.csv", view(admin_views.export_csv_view), name="claims_claim_export"),
             path("deleted/", view(admin_views.deleted_claims_view), name="claims_claim_deleted"),
             path("chart/", view(admin_views.country_chart_view), name="claims_claim_chart"),
+            path("queue/", view(admin_views.review_queue_view), name="claims_claim_queue"),
             path(
                 "<path:object_id>/review/",
                 view(admin_views.review_view),

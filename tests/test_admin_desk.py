@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from claims.workflow import claim_review
+from tests.conftest import user_with_role
 from tests.factories import (
     ActorFactory,
     ClaimActorFactory,
@@ -102,3 +103,28 @@ def test_the_event_page_lists_its_claims_with_status_and_its_participants(admin_
     assert reverse("admin:claims_claim_change", args=[first.pk]) in page
     assert '<span class="badge status-in_review">In review</span>' in page
     assert '<span class="badge status-unverified">Unverified</span>' in page
+
+
+def test_the_queue_lists_what_waits_for_a_decision_longest_waiting_first(client):
+    reviewer = user_with_role("desk-reviewer", "reviewer", is_staff=True)
+    older, newer = ClaimFactory(statement="Sent first."), ClaimFactory(statement="Sent second.")
+    claim_review(claim=older, status="in_review", reviewer=reviewer)
+    claim_review(claim=newer, status="in_review", reviewer=reviewer)
+    flagged = ClaimFactory(statement="Evidence moved.")
+    type(flagged).objects.filter(pk=flagged.pk).update(needs_rereview=True)
+    ClaimFactory(statement="Not sent.")
+    client.force_login(reviewer)
+    response = client.get("/admin/claims/claim/queue/")
+    queued = [c.statement for c in response.context["claims"]]
+    assert queued.index("Sent first.") < queued.index("Sent second.")
+    assert set(queued) == {"Sent first.", "Sent second.", "Evidence moved."}
+    ages = [row.split("</td>")[0] for row in response.text.split('<td class="age"')[1:]]
+    assert len(ages) == 3 and all(age.endswith(">today") for age in ages)
+    decisions = [r.claim.statement for r in response.context["decisions"]]
+    assert decisions == ["Sent second.", "Sent first."]
+
+
+def test_the_queue_is_the_first_link_of_the_admin_index(admin_client):
+    page = admin_client.get("/admin/").text
+    first = page.index('id="claims-overview"')
+    assert page.index('href="/admin/claims/claim/queue/"', first) < page.index("chart/", first)

@@ -3,6 +3,7 @@
 import pytest
 
 from claims.models import Actor, Claim, Event
+from claims.workflow import claim_review
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,3 +61,40 @@ def test_searching_esh_lists_the_claims_about_western_sahara(new_page, newsroom)
     page.press("#searchbar", "Enter")
     page.wait_for_url("**q=ESH**")
     assert listed_ids(page) == set(Claim.objects.for_country("EH").values_list("pk", flat=True))
+
+
+def test_a_reviewer_works_through_the_queue(new_page, newsroom):
+    office = Claim.objects.get(statement__startswith="Abdellatif Hammouchi is Director General")
+    meeting = Claim.objects.get(statement__endswith="with William Burns.")
+    for claim in (office, meeting):
+        claim_review(claim=claim, status="in_review", reviewer=newsroom["editor"])
+
+    page = new_page()
+    login(page, "reviewer")
+    page.locator("#claims-overview a").first.click()
+    page.wait_for_url("**/admin/claims/claim/queue/")
+    queued = page.locator("#review-queue tr.queued")
+    assert [int(queued.nth(i).get_attribute("data-claim")) for i in range(2)] == [
+        office.pk,
+        meeting.pk,
+    ]
+    assert "citation" in queued.first.locator(".evidence").inner_text()
+    screenshot(page, "review-queue")
+
+    queued.first.locator("a.decide").click()
+    page.select_option('select[name="status"]', "confirmed")
+    page.fill('textarea[name="rationale"]', "The seed article gives his title in these words.")
+    for citation in office.citations.all():
+        page.check(f'input[name="citations"][value="{citation.pk}"]')
+    page.click('input[name="_record"]')
+    assert "went from In review to True" in page.locator(".messagelist").inner_text()
+
+    page.goto("/admin/claims/claim/queue/")
+    assert [
+        int(v)
+        for v in page.locator("#review-queue tr.queued").evaluate_all(
+            "rows => rows.map(r => r.dataset.claim)"
+        )
+    ] == [meeting.pk]
+    mine = page.locator("#my-decisions tbody tr").first.inner_text()
+    assert "Abdellatif Hammouchi is Director General" in mine and "True" in mine
