@@ -44,6 +44,11 @@ from sources.models import Publisher, Source
 
 # The index links to the country chart (admin/claims/index.html extends the stock index).
 admin.site.index_template = "admin/claims/index.html"
+admin.site.site_header = "claimtrack"
+admin.site.site_title = "claimtrack"
+admin.site.index_title = "The editors' desk"
+# "View site": the public pages' home (the root path; the admin is under /admin/).
+admin.site.site_url = "/"
 # The side navigation repeats the index and takes 280 px of a 1366 px laptop screen from the
 # lists; the breadcrumbs and the index lead everywhere it does.
 admin.site.enable_nav_sidebar = False

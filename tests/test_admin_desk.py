@@ -128,3 +128,14 @@ def test_the_queue_is_the_first_link_of_the_admin_index(admin_client):
     page = admin_client.get("/admin/").text
     first = page.index('id="claims-overview"')
     assert page.index('href="/admin/claims/claim/queue/"', first) < page.index("chart/", first)
+
+
+def test_the_admin_is_claimtrack_with_its_own_icon(admin_client, client):
+    page = admin_client.get("/admin/").text
+    assert "<title>The editors&#x27; desk | claimtrack</title>" in page
+    assert '<div id="site-name"><a href="/admin/">claimtrack</a></div>' in page
+    assert '<link rel="icon" href="/static/claimtrack/favicon.svg"' in page
+    assert '<a href="/">View site</a>' in page
+    icon = client.get("/favicon.ico")
+    assert (icon.status_code, icon["Location"]) == (302, "/static/claimtrack/favicon.svg")
+    assert client.get("/static/claimtrack/favicon.svg").status_code == 200
