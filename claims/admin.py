@@ -39,7 +39,7 @@ from claims.workflow import (
     may_review,
 )
 from claimtrack.api import parse_id
-from sources.admin import HistoryAdmin, SourceAdmin, truncated
+from sources.admin import CountryInUseFilter, HistoryAdmin, SourceAdmin, truncated
 from sources.models import Publisher, Source
 
 # The index links to the country chart (admin/claims/index.html extends the stock index).
@@ -849,7 +849,7 @@ admin.site.register(Source, SourceWithClaimsAdmin)
 @admin.register(Actor)
 class ActorAdmin(HistoryAdmin):
     list_display = ["name", "kind", "short_title", "country"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", CountryInUseFilter]
     search_fields = ["name", "title", "aliases"]
 
     @admin.display(description="title", ordering="title")
@@ -878,7 +878,7 @@ class ActorAdmin(HistoryAdmin):
 @admin.register(Event)
 class EventAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on", "location", "country"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", CountryInUseFilter]
     search_fields = ["name", "location"]
     date_hierarchy = "starts_on"
     readonly_fields = ["participants", "claims"]
@@ -981,7 +981,7 @@ class ClaimCountryAdmin(ClaimPartAdmin):
     """Country rows; derived ones follow the participants and the event and are read-only."""
 
     list_display = ["claim_short", "country", "role", "derived"]
-    list_filter = ["role", "derived", "country"]
+    list_filter = ["role", "derived", CountryInUseFilter]
     list_select_related = ["claim"]
     autocomplete_fields = ["claim"]
     readonly_fields = ["derived"]

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from claimtrack.api import parse_id
@@ -23,6 +24,29 @@ def truncated(text: str, chars: int) -> str:
     return format_html(
         '<span class="truncated" title="{}">{}</span>', text, Truncator(text).chars(chars)
     )
+
+
+class CountryInUseFilter(admin.SimpleListFilter):
+    """The countries the listed rows name, by name: not the ~250 of the whole world."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .exclude(country="")
+            .order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        code = (self.value() or "").upper()
+        if not code:
+            return None
+        return queryset.filter(country=code) if code in countries else queryset.none()
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -84,7 +108,7 @@ class AddSourceForm(forms.Form):
 @admin.register(Publisher)
 class PublisherAdmin(HistoryAdmin):
     list_display = ["name", "domain", "kind", "country"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", CountryInUseFilter]
     search_fields = ["name", "domain"]
 
 

@@ -139,3 +139,18 @@ def test_the_admin_is_claimtrack_with_its_own_icon(admin_client, client):
     icon = client.get("/favicon.ico")
     assert (icon.status_code, icon["Location"]) == (302, "/static/claimtrack/favicon.svg")
     assert client.get("/static/claimtrack/favicon.svg").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/claims/claimcountry/", "/admin/claims/actor/", "/admin/claims/event/"]
+)
+def test_country_filters_offer_only_the_countries_in_use(admin_client, url):
+    ClaimCountryFactory(country="EH", role="territory")
+    ActorFactory(country="EH")
+    EventFactory(country="EH")
+    response = admin_client.get(url)
+    assert "Western Sahara" in response.text
+    assert "Bhutan" not in response.text
+    rows = admin_client.get(url, {"country": "EH"}).context["cl"].result_list
+    assert len(rows) >= 1 and all(row.country.code == "EH" for row in rows)
+    assert list(admin_client.get(url, {"country": "ZZ"}).context["cl"].result_list) == []
