@@ -806,7 +806,7 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
 
 def country_named(term: str) -> str:
     """The alpha-2 code of the country `term` names: by its English name in any case, or by
-    its alpha-2 or alpha-3 code typed in capitals ("can" is a word, "CAN" is Canada); or ""."""
+    its alpha-2 or alpha-3 code typed in capitals ("arm" is a word, "ARM" is Armenia); or ""."""
     if term.isupper() and len(term) in (2, 3):
         return all_countries.alpha2(term)
     return all_countries.by_name(term)
