@@ -2,6 +2,7 @@ from functools import cached_property
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
 from django.db import connections, models, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -21,6 +22,7 @@ from claims.models import (
     Claim,
     ClaimActor,
     ClaimCountry,
+    ClaimStatus,
     CountryRole,
     Event,
     Review,
@@ -37,11 +39,19 @@ from claims.workflow import (
     may_review,
 )
 from claimtrack.api import parse_id
-from sources.admin import HistoryAdmin, SourceAdmin
+from sources.admin import CountryInUseFilter, HistoryAdmin, SourceAdmin, truncated
 from sources.models import Publisher, Source
 
 # The index links to the country chart (admin/claims/index.html extends the stock index).
 admin.site.index_template = "admin/claims/index.html"
+admin.site.site_header = "claimtrack"
+admin.site.site_title = "claimtrack"
+admin.site.index_title = "The editors' desk"
+# "View site": the public pages' home (the root path; the admin is under /admin/).
+admin.site.site_url = "/"
+# The side navigation repeats the index and takes 280 px of a 1366 px laptop screen from the
+# lists; the breadcrumbs and the index lead everywhere it does.
+admin.site.enable_nav_sidebar = False
 
 # Below this many rows an exact COUNT(*) is cheap; above it the planner's estimate will do.
 ESTIMATE_COUNT_ABOVE = 100_000
@@ -117,6 +127,59 @@ class CountryRoleFilter(admin.SimpleListFilter):
         if not self.value() or request.GET.get(ClaimCountryFilter.parameter_name):
             return None  # applied together with the country
         return _filterset_queryset(request, queryset, {"country_role": self.value()})
+
+
+class ActorFilter(admin.SimpleListFilter):
+    """Claims with an actor as a participant; the actor is chosen in an autocomplete (the one
+    the participant form uses: exact and prefix matches on the name first)."""
+
+    title = "actor"
+    parameter_name = "actor"
+    template = "admin/claims/claim/actor_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        widget = AutocompleteSelect(
+            ClaimActor._meta.get_field("actor"),
+            model_admin.admin_site,
+            attrs={"class": "actor-filter"},
+        )
+        # A form field gives the widget the choices it renders the chosen actor from.
+        field = forms.ModelChoiceField(Actor.objects.all(), widget=widget, required=False)
+        self.widget_html = field.widget.render(
+            "actor", self.chosen.pk if self.chosen else None, {"id": "actor-filter"}
+        )
+
+    def lookups(self, request, model_admin):
+        # Only the chosen actor: the autocomplete finds the others.
+        chosen = parse_id(self.value())
+        self.chosen = Actor.objects.filter(pk=chosen).first() if chosen is not None else None
+        return [(str(self.chosen.pk), self.chosen.name)] if self.chosen else []
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return None
+        return _filterset_queryset(request, queryset, {"actor": self.value()})
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """What waits for a reviewer: claims in review, and verdicts whose evidence moved."""
+
+    title = "waiting for"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("review", "needs review"), ("rereview", "needs re-review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.filter(status=ClaimStatus.IN_REVIEW)
+        if self.value() == "rereview":
+            return queryset.filter(needs_rereview=True)
+        return None
 
 
 class ConsensusFilter(admin.SimpleListFilter):
@@ -266,6 +329,11 @@ class ExactQuoteFields:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+def status_badge(status: str) -> str:
+    """A status as its coloured badge, with the one label it has everywhere."""
+    return format_html('<span class="badge status-{}">{}</span>', status, LABEL[status])
+
+
 def has_verdict(claim: Claim | None) -> bool:
     """True while `claim` has a verdict: it is then read-only until reopened."""
     return claim is not None and claim.status in VERDICTS
@@ -298,7 +366,15 @@ class GuardRefusalsAsMessages:
             return self._refused(request, error)
 
 
-class ClaimPartAdmin(GuardRefusalsAsMessages, HistoryAdmin):
+class ClaimColumn:
+    """The claim a row belongs to as a list column: its statement cut short, whole on hover."""
+
+    @admin.display(description="claim", ordering="claim__statement")
+    def claim_short(self, obj) -> str:
+        return truncated(obj.claim.statement, 50)
+
+
+class ClaimPartAdmin(ClaimColumn, GuardRefusalsAsMessages, HistoryAdmin):
     """A claim's part on its own page: read-only while its claim has a verdict."""
 
     def _locked(self, obj) -> bool:
@@ -419,17 +495,21 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
         "updated_at",
     ]
     list_filter = [
+        WaitingFilter,
         "status",
-        "needs_rereview",
+        ActorFilter,
+        EventFilter,
         "kind",
         ClaimCountryFilter,
         CountryRoleFilter,
         ConsensusFilter,
-        EventFilter,
         PublisherFilter,
     ]
     search_fields = ["statement", "participants__actor__name", "citations__quote"]
-    search_help_text = "Words in the statement, a participant's name or a quote."
+    search_help_text = (
+        "Words in the statement, a participant's name or a quote; or a country by name or "
+        "code in capitals (Western Sahara, EH, ESH)."
+    )
     date_hierarchy = "occurred_on"
     autocomplete_fields = ["event"]
     readonly_fields = [
@@ -480,8 +560,12 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
     object_history_template = "admin/claims/claim/object_history.html"
 
-    class Media:
-        css = {"all": ["claims/admin.css"]}
+    @property
+    def media(self):
+        # The list's actor filter is the admin's autocomplete: its scripts on every page.
+        actor = AutocompleteSelect(ClaimActor._meta.get_field("actor"), self.admin_site)
+        own = forms.Media(css={"all": ["claims/admin.css"]}, js=["claims/actor_filter.js"])
+        return super().media + actor.media + own
 
     def get_urls(self):
         def view(function):
@@ -493,6 +577,7 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
             path("export.csv", view(admin_views.export_csv_view), name="claims_claim_export"),
             path("deleted/", view(admin_views.deleted_claims_view), name="claims_claim_deleted"),
             path("chart/", view(admin_views.country_chart_view), name="claims_claim_chart"),
+            path("queue/", view(admin_views.review_queue_view), name="claims_claim_queue"),
             path(
                 "<path:object_id>/review/",
                 view(admin_views.review_view),
@@ -542,6 +627,11 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        country = country_named(term)
+        if country:
+            about = ClaimCountry.objects.filter(country=country).values("claim_id")
+            matching = queryset.model.objects.search(term).values("pk")
+            return queryset.filter(models.Q(pk__in=about) | models.Q(pk__in=matching)), False
         return queryset.search(term), False
 
     def get_changeform_initial_data(self, request):
@@ -563,11 +653,11 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
 
     @admin.display(description="statement", ordering="statement")
     def short_statement(self, obj: Claim) -> str:
-        return str(obj)
+        return truncated(obj.statement, 90)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Claim) -> str:
-        return format_html('<span class="badge status-{}">{}</span>', obj.status, LABEL[obj.status])
+        return status_badge(obj.status)
 
     @admin.display(description="re-review", ordering="needs_rereview")
     def rereview_flag(self, obj: Claim) -> str:
@@ -714,6 +804,14 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
         return super().changelist_view(request, extra_context=extra)
 
 
+def country_named(term: str) -> str:
+    """The alpha-2 code of the country `term` names: by its English name in any case, or by
+    its alpha-2 or alpha-3 code typed in capitals ("arm" is a word, "ARM" is Armenia); or ""."""
+    if term.isupper() and len(term) in (2, 3):
+        return all_countries.alpha2(term)
+    return all_countries.by_name(term)
+
+
 def changes_html(changes: list[dict]) -> str:
     """A snapshot diff (claims.integrity.snapshot_changes) as lines of "label: then → now"."""
     return format_html_join(
@@ -750,44 +848,140 @@ admin.site.register(Source, SourceWithClaimsAdmin)
 
 @admin.register(Actor)
 class ActorAdmin(HistoryAdmin):
-    list_display = ["name", "kind", "title", "country"]
-    list_filter = ["kind", "country"]
+    list_display = ["name", "kind", "short_title", "country"]
+    list_filter = ["kind", CountryInUseFilter]
     search_fields = ["name", "title", "aliases"]
+
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj: Actor) -> str:
+        return truncated(obj.title, 60)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete keeps this order (the list applies its own): the actor named so
+        # first, then names that start so, then matches in the title or aliases.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return queryset, may_have_duplicates
+        rank = models.Case(
+            models.When(name__iexact=term, then=0),
+            models.When(name__istartswith=term, then=1),
+            models.When(name__icontains=term, then=2),
+            default=3,
+            output_field=models.IntegerField(),
+        )
+        return queryset.annotate(match_rank=rank).order_by("match_rank", "name", "pk"), (
+            may_have_duplicates
+        )
 
 
 @admin.register(Event)
 class EventAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on", "location", "country"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", CountryInUseFilter]
     search_fields = ["name", "location"]
     date_hierarchy = "starts_on"
+    readonly_fields = ["participants", "claims"]
+    shown_claims = 100
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f not in self.readonly_fields]
+        return [*fields, "participants", "claims"] if obj is not None else fields
+
+    @admin.display(description="participants")
+    def participants(self, obj: Event) -> str:
+        """Who took part, by the claims about the event: each actor once, with their roles."""
+        rows = (
+            ClaimActor.objects.filter(claim__event=obj)
+            .values_list("actor_id", "actor__name", "role")
+            .order_by("actor__name", "role")
+            .distinct()[:200]
+        )
+        label = dict(ClaimActor._meta.get_field("role").flatchoices)
+        roles: dict[tuple[int, str], list[str]] = {}
+        for actor_id, name, role in rows:
+            roles.setdefault((actor_id, name), []).append(str(label.get(role, role)))
+        if not roles:
+            return "No claim about this event names a participant yet."
+        return format_html_join(
+            "",
+            '<div class="participant"><a href="{}">{}</a> <span class="quiet">({})</span></div>',
+            (
+                (
+                    f"{reverse('admin:claims_claim_changelist')}?event={obj.pk}&actor={actor_id}",
+                    name,
+                    ", ".join(r),
+                )
+                for (actor_id, name), r in roles.items()
+            ),
+        )
+
+    @admin.display(description="claims")
+    def claims(self, obj: Event) -> str:
+        """The claims about the event, each with its status; the list has all of them."""
+        claims = list(obj.claims.order_by("occurred_on", "pk")[: self.shown_claims + 1])
+        if not claims:
+            return "No claim describes this event yet."
+        rows = format_html_join(
+            "",
+            '<div class="event-claim">{} <a href="{}">{}</a></div>',
+            (
+                (
+                    status_badge(c.status),
+                    reverse("admin:claims_claim_change", args=[c.pk]),
+                    truncated(c.statement, 110),
+                )
+                for c in claims[: self.shown_claims]
+            ),
+        )
+        listed = f"{reverse('admin:claims_claim_changelist')}?event={obj.pk}"
+        more = "All of them in the claims list" if len(claims) > self.shown_claims else "As a list"
+        return format_html(
+            '{}<div><a href="{}" class="event-claims-list">{}</a></div>', rows, listed, more
+        )
 
 
 @admin.register(Citation)
 class CitationAdmin(ExactQuoteFields, ClaimPartAdmin):
-    list_display = ["__str__", "claim", "source", "stance", "anchoring"]
+    list_display = ["short_quote", "claim_short", "short_source", "stance", "anchoring_badge"]
     list_filter = ["stance", "anchoring"]
     list_select_related = ["claim", "source"]
     search_fields = ["quote", "claim__statement", "source__title"]
     autocomplete_fields = ["claim", "source"]
     readonly_fields = ["anchoring", "start", "end", "anchor_score", "created_by", "created_at"]
 
+    @admin.display(description="quote", ordering="quote")
+    def short_quote(self, obj: Citation) -> str:
+        return truncated(obj.quote, 50)
+
+    @admin.display(description="source", ordering="source__title")
+    def short_source(self, obj: Citation) -> str:
+        return truncated(str(obj.source), 30)
+
+    @admin.display(description="anchoring", ordering="anchoring")
+    def anchoring_badge(self, obj: Citation) -> str:
+        return _anchoring_badge(obj)
+
 
 @admin.register(ClaimActor)
 class ClaimActorAdmin(ClaimPartAdmin):
-    list_display = ["claim", "actor", "role"]
+    list_display = ["claim_short", "actor_name", "role"]
     list_filter = ["role"]
     list_select_related = ["claim", "actor"]
     autocomplete_fields = ["claim", "actor"]
     search_fields = ["actor__name", "claim__statement"]
+
+    @admin.display(description="actor", ordering="actor__name")
+    def actor_name(self, obj: ClaimActor) -> str:
+        return format_html('<span title="{}">{}</span>', str(obj.actor), obj.actor.name)
 
 
 @admin.register(ClaimCountry)
 class ClaimCountryAdmin(ClaimPartAdmin):
     """Country rows; derived ones follow the participants and the event and are read-only."""
 
-    list_display = ["claim", "country", "role", "derived"]
-    list_filter = ["role", "derived", "country"]
+    list_display = ["claim_short", "country", "role", "derived"]
+    list_filter = ["role", "derived", CountryInUseFilter]
     list_select_related = ["claim"]
     autocomplete_fields = ["claim"]
     readonly_fields = ["derived"]
@@ -797,12 +991,12 @@ class ClaimCountryAdmin(ClaimPartAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ClaimColumn, admin.ModelAdmin):
     """Read-only: reviews are written by the workflow and never changed or deleted. Each shows
     what it was made on and what has changed in the claim since."""
 
     list_display = [
-        "claim",
+        "claim_short",
         "status_before_label",
         "status_after_label",
         "reviewer",
@@ -827,11 +1021,11 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="before", ordering="status_before")
     def status_before_label(self, obj: Review) -> str:
-        return LABEL[obj.status_before]
+        return status_badge(obj.status_before)
 
     @admin.display(description="after", ordering="status_after")
     def status_after_label(self, obj: Review) -> str:
-        return LABEL[obj.status_after]
+        return status_badge(obj.status_after)
 
     @admin.display(description="what was judged")
     def judged(self, obj: Review) -> str:

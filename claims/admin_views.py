@@ -12,11 +12,13 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django_countries import countries as all_countries
@@ -27,6 +29,7 @@ from claims.models import (
     Claim,
     ClaimActor,
     ClaimCountry,
+    ClaimKind,
     ClaimStatus,
     CountryRole,
     Event,
@@ -34,8 +37,10 @@ from claims.models import (
 )
 from claims.workflow import (
     LABEL,
+    Consensus,
     VersionConflict,
     allowed_targets,
+    annotate_consensus,
     claim_reopen,
     claim_review,
     may_review,
@@ -380,6 +385,56 @@ def deleted_claims_view(model_admin, request):
     return TemplateResponse(request, "admin/claims/claim/deleted.html", context)
 
 
+# --- The reviewer's queue -----------------------------------------------------------------
+
+QUEUE_LENGTH = 100
+
+
+def review_queue(limit: int = QUEUE_LENGTH):
+    """Claims waiting for a decision, longest waiting first: those in review (since they were
+    sent) and verdicts whose evidence moved (since the verdict), with their evidence."""
+    # Imported here: claims.admin imports this module.
+    from claims.admin import _citation_total
+
+    last_review = (
+        Review.objects.filter(claim=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    waiting = Claim.objects.filter(Q(status=ClaimStatus.IN_REVIEW) | Q(needs_rereview=True))
+    return (
+        annotate_consensus(waiting)
+        .annotate(
+            waiting_since=Coalesce(Subquery(last_review), F("created_at")),
+            citation_total=_citation_total(),
+        )
+        .order_by("waiting_since", "pk")[:limit]
+    )
+
+
+def review_queue_view(model_admin, request):
+    """The reviewer's page: what waits for a decision, and their own latest decisions."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    now = timezone.now()
+    claims = list(review_queue())
+    for claim in claims:
+        claim.waiting_days = (now - claim.waiting_since).days
+        claim.consensus_label = Consensus(claim.consensus).label
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Claim._meta,
+        "title": "Waiting for a decision",
+        "claims": claims,
+        "shown": QUEUE_LENGTH,
+        "may_review": may_review(request.user),
+        "decisions": Review.objects.filter(reviewer=request.user)
+        .select_related("claim")
+        .order_by("-created_at", "-pk")[:20],
+    }
+    return TemplateResponse(request, "admin/claims/claim/queue.html", context)
+
+
 # --- Claims by country and status, as server-side SVG -------------------------------------
 
 STATUS_COLOURS = {
@@ -574,6 +629,20 @@ def suggestion_add_url(suggestion: dict) -> str:
     return f"{reverse('admin:claims_claim_add')}?{urlencode(params)}"
 
 
+def _recorded_as(suggestion: dict, citations: list[Citation]) -> list[Claim]:
+    """The claims of the suggestion's kind that already cite its sentence (any overlap)."""
+    start, end = suggestion["citation"]["start"], suggestion["citation"]["end"]
+    claims = {
+        c.claim_id: c.claim
+        for c in citations
+        if c.start is not None
+        and c.start < end
+        and start < c.end
+        and c.claim.kind == suggestion["kind"]
+    }
+    return list(claims.values())
+
+
 def _unique_actor_mentions(mentions: list[dict]) -> list[dict]:
     return list({m["actor_id"]: m for m in mentions if m["kind"] == "actor"}.values())
 
@@ -597,14 +666,17 @@ def source_claims_context(source: Source) -> dict:
             actors_named.setdefault(mention.key, []).append(mention)
             names[mention.key] = mention.name
     found = source_suggestions(source)
+    kind_label = dict(ClaimKind.choices)
     # Copies: the cached suggestions are shared with the API and must not change.
     suggestions = [
         {
             **suggestion,
+            "kind_label": kind_label.get(suggestion["kind"], suggestion["kind"]),
             "add_url": suggestion_add_url(suggestion),
             "participant_names": [
                 m["name"] for m in _unique_actor_mentions(suggestion["mentions"])
             ],
+            "recorded_as": _recorded_as(suggestion, citations),
         }
         for suggestion in found.items
     ]

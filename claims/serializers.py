@@ -114,7 +114,7 @@ class CitationBriefSerializer(StrictModelSerializer):
     """A citation as its claim shows it; written with a new claim as
     {source, quote, prefix?, suffix?, stance?, note?}."""
 
-    source_url = serializers.URLField(source="source.url", read_only=True)
+    source_url = serializers.URLField(source="source.canonical_url", read_only=True)
     source_title = serializers.CharField(source="source.title", read_only=True)
 
     class Meta:
@@ -351,7 +351,7 @@ def claim_representation(claim: Claim, claim_url_prefix: str) -> dict:
             {
                 "id": row.pk,
                 "source": row.source_id,
-                "source_url": row.source.url,
+                "source_url": row.source.canonical_url,
                 "source_title": row.source.title,
                 "stance": row.stance,
                 "quote": row.quote,
@@ -397,9 +397,9 @@ SELECT c.id, c.created_at, c.updated_at, json_build_object(
         WHERE ca.claim_id = c.id), '[]'),
     'citations', COALESCE((
         SELECT json_agg(json_build_object(
-            'id', ci.id, 'source', ci.source_id, 'source_url', s.url, 'source_title', s.title,
-            'stance', ci.stance, 'quote', ci.quote, 'anchoring', ci.anchoring,
-            'start', ci.start, 'end', ci."end") ORDER BY ci.id)
+            'id', ci.id, 'source', ci.source_id, 'source_url', s.canonical_url,
+            'source_title', s.title, 'stance', ci.stance, 'quote', ci.quote,
+            'anchoring', ci.anchoring, 'start', ci.start, 'end', ci."end") ORDER BY ci.id)
         FROM claims_citation ci JOIN sources_source s ON s.id = ci.source_id
         WHERE ci.claim_id = c.id), '[]'),
     'version', c.version,
@@ -505,7 +505,7 @@ class EventSerializer(CountryFieldMixin, StrictModelSerializer):
 
 
 class CitationSerializer(StrictModelSerializer):
-    source_url = serializers.URLField(source="source.url", read_only=True)
+    source_url = serializers.URLField(source="source.canonical_url", read_only=True)
     source_title = serializers.CharField(source="source.title", read_only=True)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True

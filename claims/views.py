@@ -146,7 +146,7 @@ def claim_csv_row(claim: Claim) -> list[str]:
             claim.event.name if claim.event else "",
             "; ".join(f"{c.country.code}:{c.role}" for c in claim.countries.all()),
             "; ".join(f"{p.actor.name} ({p.role})" for p in claim.participants.all()),
-            " ".join(dict.fromkeys(c.source.url for c in claim.citations.all())),
+            " ".join(dict.fromkeys(c.source.canonical_url for c in claim.citations.all())),
             claim.version,
             claim.created_at.isoformat(),
             claim.updated_at.isoformat(),

@@ -509,19 +509,35 @@ CLAIMTRACK_REQUEST_BUDGET_SECONDS = env_int("CLAIMTRACK_REQUEST_BUDGET_SECONDS",
 CLAIMTRACK_FETCH_ALLOWED_HOSTS = env_list("CLAIMTRACK_FETCH_ALLOWED_HOSTS")
 
 # --- logs ---
-# One JSON line per record, with the request id (claimtrack.logging).
+# One line per record, with the request id (claimtrack.logging): JSON in production, readable
+# text in development (CLAIMTRACK_LOG_FORMAT=json|text; default: text when DEBUG is on).
+
+LOG_FORMAT = env_str("CLAIMTRACK_LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"CLAIMTRACK_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "claimtrack.logging.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "claimtrack.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
     "filters": {"request_id": {"()": "claimtrack.logging.RequestIdFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }
+    },
+    "loggers": {
+        # claimtrack.request logs every request once; runserver's access line and Django's
+        # "Not Found" warnings would repeat it (errors, with their tracebacks, still show).
+        "django.server": {"level": "ERROR"},
+        "django.request": {"level": "ERROR"},
+        # django-axes announces itself at start-up: on every manage.py call.
+        "axes.apps": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }

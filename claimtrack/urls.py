@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -42,8 +44,17 @@ browsable_api_auth = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
 
+
+def favicon(request):
+    """The site's icon for pages that name none; its static URL is resolved per request (the
+    hashed name exists only after collectstatic)."""
+    return redirect(static("claimtrack/favicon.svg"))
+
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API's JSON, for one).
+    path("favicon.ico", favicon),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # Every login path counts attempts per client address across usernames (claimtrack.clients),

@@ -1,7 +1,7 @@
 """Turning a web page (or a plain text) into a Source: fetch, decode, extract, store.
 
-- `sources.fetch.fetch_url(url)` downloads a page (safely: see that module); the command
-  `ingest_source` uses it with HTML_TYPES | TEXT_TYPES.
+- `sources.fetch.fetch_url(url)` downloads a page (safely: see that module); `ingest_url`
+  fetches and stores in one step, for the command `ingest_source` and the admin alike.
 - `extract_article(html, url)` keeps the article and drops the page around it (menus, cookie
   banners, comment forms, related links) with trafilatura; htmldate finds the publication date.
 - `ingest(url, html=... | text=...)` creates the Source for the URL's canonical form, or
@@ -26,6 +26,7 @@ from django.utils import timezone
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
 from sources.canonical import canonicalize_url
+from sources.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
 from sources.models import Publisher, Source
 from sources.validators import validate_language_tag
 
@@ -308,3 +309,17 @@ def ingest(
             _fill(source, url, extracted, publisher)
             source.save()
     return source, created
+
+
+def ingest_url(url: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS, user=None):
+    """Download the article at `url` with the safe fetcher and store it: (source, created).
+
+    An HTML page is extracted, a text/plain one stored as it is; redirects are followed and
+    the article is stored under the URL they ended at. Raises FetchError or IngestError.
+    """
+    fetched = fetch_url(
+        url, timeout=timeout, max_bytes=max_ingest_bytes(), content_types=HTML_TYPES | TEXT_TYPES
+    )
+    field = "text" if fetched.content_type in TEXT_TYPES else "html"
+    body = decode_body(fetched.body, charset=fetched.charset, field=field)
+    return ingest(fetched.url, user=user, **{field: body})

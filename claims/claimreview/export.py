@@ -157,11 +157,11 @@ def _item_reviewed(claim: Claim) -> dict[str, Any]:
     # Dated sources first, earliest first; undated ones after, in the order they were cited.
     sources.sort(key=lambda s: (s.published_at is None, s.published_at or timezone.now()))
     if sources:
-        item["appearance"] = [s.url for s in sources]
+        item["appearance"] = [s.canonical_url for s in sources]
     first = sources[0] if sources and sources[0].published_at else None
     if first is not None:
         item["datePublished"] = _day(first.published_at)
-        item["firstAppearance"] = first.url
+        item["firstAppearance"] = first.canonical_url
     return item
 
 

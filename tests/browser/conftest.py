@@ -2,11 +2,13 @@
 live server. Nothing is downloaded: the pip package ships its driver and the browser comes
 from `apt-get install -y chromium`. Without either, the tests are skipped with the reason.
 
-Every scenario saves a screenshot to docs/screenshots/ (docs/admin.md shows them), so
-`./dev test tests/browser` regenerates the pictures.
+Every scenario saves a screenshot, by default into the git-ignored artifacts/screenshots/ so
+that a test run leaves the tree clean; `./dev screenshots` runs them with
+CLAIMTRACK_SCREENSHOTS=docs/screenshots to refresh the pictures docs/admin.md shows.
 """
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from tests.factories import SourceFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / os.environ.get("CLAIMTRACK_SCREENSHOTS", "artifacts/screenshots")
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
 try:
@@ -103,7 +106,7 @@ def login(page, username: str) -> None:
 
 
 def screenshot(page, name: str, selector: str | None = None) -> Path:
-    """Saves the whole page (or the element at `selector`) as docs/screenshots/<name>.png."""
+    """Saves the whole page (or the element at `selector`) as SCREENSHOTS/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     if selector:

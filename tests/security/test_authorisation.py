@@ -149,6 +149,7 @@ def _admin_table() -> dict[tuple[str, str, str], str]:
         ("get", "claims_claim_deleted", ""): "claims.delete_claim",
         ("post", "claims_claim_deleted", ""): "claims.delete_claim",
         ("get", "claims_claim_chart", ""): "claims.view_claim",
+        ("get", "claims_claim_queue", ""): "claims.view_claim",
         ("get", "claims_claim_export", ""): "claims.view_claim",
     }
 

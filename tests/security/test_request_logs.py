@@ -78,3 +78,58 @@ def test_the_console_handler_writes_json_lines(settings):
     console = settings.LOGGING["handlers"]["console"]
     assert settings.LOGGING["formatters"][console["formatter"]]["()"].endswith("JsonFormatter")
     assert "request_id" in console["filters"]
+
+
+def test_a_page_not_found_is_logged_once(caplog, client):
+    caplog.set_level(logging.INFO)
+    assert client.get("/admin/no-such-page/").status_code in (302, 404)
+    assert client.get("/no-such-page").status_code == 404
+    lines = [(r.name, r.getMessage()) for r in caplog.records if "no-such-page" in r.getMessage()]
+    assert [name for name, _ in lines] == ["claimtrack.request", "claimtrack.request"]
+
+
+def test_a_management_command_logs_nothing_on_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=root,
+        env={**os.environ, "DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path}/db"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout == "System check identified no issues (0 silenced).\n"
+
+
+def test_development_logs_are_readable_text_and_production_logs_json():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "from django.conf import settings; "
+        "print(settings.LOGGING['handlers']['console']['formatter'])"
+    )
+    formats = {}
+    for debug in ("0", "1"):
+        env = {**os.environ, "DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": "x" * 50}
+        env.pop("CLAIMTRACK_LOG_FORMAT", None)
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        formats[debug] = done.stdout.strip().splitlines()[-1]
+    assert formats == {"0": "json", "1": "text"}

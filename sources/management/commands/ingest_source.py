@@ -5,13 +5,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sources.fetch import DEFAULT_TIMEOUT_SECONDS, FetchError, fetch_url
+from sources.fetch import DEFAULT_TIMEOUT_SECONDS, FetchError
 from sources.ingest import (
-    HTML_TYPES,
-    TEXT_TYPES,
     IngestError,
     decode_body,
     ingest,
+    ingest_url,
     max_ingest_bytes,
     page_url,
 )
@@ -66,17 +65,7 @@ class Command(BaseCommand):
         if _HTTP.match(given):
             if url:
                 raise IngestError("url", "--url is for local files; a URL input is its own URL.")
-            fetched = fetch_url(
-                given,
-                timeout=timeout,
-                max_bytes=max_ingest_bytes(),
-                content_types=HTML_TYPES | TEXT_TYPES,
-            )
-            field = "text" if fetched.content_type in TEXT_TYPES else "html"
-            body = decode_body(fetched.body, charset=fetched.charset, field=field)
-            # Redirects are followed: the article lives at the URL they ended at.
-            content = {field: body}
-            source, created = ingest(fetched.url, **content)
+            source, created = ingest_url(given, timeout=timeout)
         else:
             source, created = self._ingest_file(given, url=url, as_text=as_text)
         return self._describe(source, created)
