@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 ROLES_MIGRATION = importlib.import_module(
-    "claims.migrations.0006_role_permissions_and_review_snapshots"
+    "claims.migrations.0009_roles_see_external_reviews_reviewers_map_labels"
 )
 
 
