@@ -31,7 +31,7 @@ from claims.models import (
     Stance,
 )
 from claimtrack.exceptions import StaleVersionError
-from sources.canonical import domain_of
+from sources.canonical import domain_of, is_archive_url
 
 S = ClaimStatus
 
@@ -192,6 +192,10 @@ def _check_role(user, target: str) -> None:
 def _publisher_key(publisher_domain: str | None, canonical_url: str) -> str:
     # A source without a publisher record counts as its own site: two articles from the same
     # site are one publisher either way, and a publisher record is keyed by that domain too.
+    # An archived copy counts as its original site (1.x filed archived sources under the
+    # archive's own publisher record, so the address decides for those).
+    if is_archive_url(canonical_url):
+        return domain_of(canonical_url)
     return publisher_domain or domain_of(canonical_url)
 
 

@@ -117,8 +117,13 @@ def canonicalize_url(url: str) -> str:
 
 
 def domain_of(url: str) -> str:
-    """The host of a URL as a Publisher domain: lower-case, without `www.` or a trailing dot."""
-    host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    """The host of a URL as a Publisher domain: lower-case, without `www.` or a trailing dot.
+
+    An archived copy (`web.archive.org/web/<time>/<url>`, archive.today) is the original
+    site's: its publisher is whoever published the original, not the archive.
+    """
+    original, _ = unwrap_archive_url(url.strip())
+    host = (urlsplit(original).hostname or "").rstrip(".")
     return host.removeprefix("www.")
 
 

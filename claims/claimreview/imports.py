@@ -78,6 +78,8 @@ class ImportReport:
     unmapped_labels: list[str] = field(default_factory=list)
     claim_ids: list[int] = field(default_factory=list)
     external_review_ids: list[int] = field(default_factory=list)
+    # Per record, in order: (number, external review id or None when skipped, reason or "").
+    outcomes: list[tuple[int, int | None, str]] = field(default_factory=list)
 
     def skip(self, line: str, reason: str) -> None:
         self.skipped += 1
@@ -204,6 +206,10 @@ def _flatten(data: Any, depth: int = 0) -> Iterator[Any]:
 
 def _text(value: Any) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _verbatim(value: Any) -> str:
+    return value.strip()[:500] if isinstance(value, str) else ""
 
 
 def _first(value: Any) -> Any:
@@ -388,7 +394,8 @@ def _read_record(node: Any, warn, base_url: str = "") -> _Record:
     rating = _first(node.get("reviewRating"))
     if not isinstance(rating, dict):
         raise RecordError("missing reviewRating")
-    label = (_text(rating.get("alternateName")) or _text(rating.get("name")))[:500]
+    # The label verbatim (only the whitespace around it dropped: "Incorrect\r").
+    label = _verbatim(rating.get("alternateName")) or _verbatim(rating.get("name"))
     value, best, worst = (
         _number(rating.get(key)) for key in ("ratingValue", "bestRating", "worstRating")
     )
@@ -463,12 +470,14 @@ def _actor_for(party: _Party, user) -> Actor:
 
 def _import_record(
     record: _Record, user, labels: LabelTable, report: ImportReport
-) -> ExternalReview | None:
-    """Record the external review (and its claim when new); None when it is there already."""
+) -> tuple[ExternalReview, bool]:
+    """`(review, created)`: the external review recorded (with its claim when new), or the one
+    already there for this claim and review URL."""
     claim = Claim.objects.filter(statement=record.statement).order_by("id").first()
     canonical = canonicalize_url(record.url)
-    if claim and claim.external_reviews.filter(canonical_url=canonical).exists():
-        return None
+    existing = claim and claim.external_reviews.filter(canonical_url=canonical).first()
+    if existing:
+        return existing, False
     if claim is None:
         claim = _as(
             Claim(statement=record.statement, kind=ClaimKind.STATEMENT, created_by=user), user
@@ -515,10 +524,11 @@ def _import_record(
         ),
         user,
     )
-    review.full_clean(exclude=["claim", "publisher", "rating_label"])
+    # The fields' own rules; uniqueness was looked up above and the database holds it too.
+    review.clean_fields(exclude=["claim", "publisher", "rating_label"])
     review.save()
     claim.touch()  # the claim's page now shows one more review: a new version, a new ETag
-    return review
+    return review, True
 
 
 def _reason(error: ValidationError) -> str:
@@ -557,7 +567,7 @@ def import_claimreview(data: Any, *, user, base_url: str = "") -> ImportReport:
                 raise node
             record = _read_record(node, warnings.append, base_url)
             with transaction.atomic():
-                review = _import_record(record, user, labels, report)
+                review, created = _import_record(record, user, labels, report)
         except RecordError as error:
             reason, line = error.reason, str(error)
         except ValidationError as error:
@@ -570,7 +580,8 @@ def import_claimreview(data: Any, *, user, base_url: str = "") -> ImportReport:
             reason = "could not be imported"
             line = f"{reason} ({error.__class__.__name__}: {str(error)[:200]})"
         else:
-            if review is None:
+            report.outcomes.append((number, review.pk, ""))
+            if not created:
                 report.unchanged += 1
             else:
                 report.created += 1
@@ -580,5 +591,6 @@ def import_claimreview(data: Any, *, user, base_url: str = "") -> ImportReport:
                 for warning in warnings:
                     report.warn(prefix + warning)
             continue
+        report.outcomes.append((number, None, reason))
         report.skip(prefix + line, reason)
     return report

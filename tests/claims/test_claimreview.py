@@ -893,3 +893,26 @@ def test_the_command_refuses_an_unknown_user_and_json_that_is_not_claimreview(tm
     with pytest.raises(CommandError, match="Expected ClaimReview JSON"):
         call_command("import_claimreview", str(number))
     assert not Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_two_publisher_rule_counts_the_sites_archived_copies_come_from(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    archive = Publisher.objects.create(name="Internet Archive", domain="web.archive.org")
+    claim = ClaimFactory()
+    for site in ("one", "two"):
+        url = f"https://web.archive.org/web/2024/https://{site}.example/a"
+        CitationFactory(claim=claim, source=SourceFactory(url=url, publisher=archive))
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale="Two sites.")
+    assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_two_archived_copies_of_one_site_are_one_publisher(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    for path in ("a", "b"):
+        url = f"https://web.archive.org/web/2024/https://one.example/{path}"
+        CitationFactory(claim=claim, source=SourceFactory(url=url))
+    with pytest.raises(ValidationError, match="at least 2 different publisher"):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale="One site.")
