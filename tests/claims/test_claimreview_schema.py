@@ -87,11 +87,11 @@ def problems(node: dict, where: str = "") -> list[str]:
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
                 if not ranges & ancestors(item.get("@type", "")):
-                    found.append(f"{where}.{key}: a {item.get('@type')} is not in {ranges}")
+                    found.append(f"{where}.{key}: a {item.get('@type')} is not in {sorted(ranges)}")
                 found += problems(item, f"{where}.{key}")
             elif not (ranges & LITERALS) and not str(item).startswith("http"):
                 # A Thing-valued property takes a URL reference to the thing, nothing else.
-                found.append(f"{where}.{key}: {item!r} is neither a {ranges} nor a URL")
+                found.append(f"{where}.{key}: {item!r} is neither a {sorted(ranges)} nor a URL")
     return found
 
 
@@ -135,7 +135,7 @@ def test_the_checker_refuses_what_schema_org_does_not_define():
     }
     assert problems(node) == [
         ".reviewRating.verdict: not a schema.org property",
-        ".itemReviewed.author: a Rating is not in {'Organization', 'Person'}",
+        ".itemReviewed.author: a Rating is not in ['Organization', 'Person']",
         ".appearance: not a property of ClaimReview",
-        ".appearance: 'not a url' is neither a {'CreativeWork'} nor a URL",
+        ".appearance: 'not a url' is neither a ['CreativeWork'] nor a URL",
     ]
