@@ -916,3 +916,26 @@ def test_two_archived_copies_of_one_site_are_one_publisher(settings, reviewer):
         CitationFactory(claim=claim, source=SourceFactory(url=url))
     with pytest.raises(ValidationError, match="at least 2 different publisher"):
         claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale="One site.")
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_unmapped_labels_and_mapping_one_rerates_its_reviews(importer, client):
+    import_claimreview(load("malformed.json"), user=importer)
+    admin_user = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    todo = client.get("/admin/claims/ratinglabel/", {"mapped": "no"})
+    assert todo.status_code == 200
+    assert "Four Bananas" in todo.content.decode()
+    label = RatingLabel.objects.get(bucket=RatingBucket.UNMAPPED)
+
+    response = client.post(
+        f"/admin/claims/ratinglabel/{label.pk}/change/",
+        {"label": label.label, "language": label.language, "bucket": "false", "note": "Checked."},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    review = ExternalReview.objects.get(rating_label=label)
+    assert review.rating == "false"
+    claim_page = client.get(f"/admin/claims/claim/{review.claim_id}/change/").content.decode()
+    assert "what other fact-checkers say" in claim_page.lower()
+    assert "good.example/reviews/8" in claim_page
