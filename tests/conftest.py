@@ -103,6 +103,16 @@ def ensure_role_groups() -> None:
         ROLES_MIGRATION.set_role_groups(Group, Permission)
 
 
+def ensure_rating_labels() -> None:
+    """The rating label table as migration 0008 seeds it (a transactional test's flush removes
+    migration data, as for the role groups above)."""
+    from claims.claimreview.ratings import seed_rating_labels
+    from claims.models import RatingLabel
+
+    if not RatingLabel.objects.exists():
+        seed_rating_labels(RatingLabel)
+
+
 # Deleting claims and sources: permissions of their own, which no role group carries.
 DELETE_PERMISSIONS = ("claims.delete_claim", "sources.delete_source")
 

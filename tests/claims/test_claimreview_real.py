@@ -10,7 +10,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 
 from claims.claimreview import (
     claimreview_graph,
@@ -20,6 +19,7 @@ from claims.claimreview import (
     with_claimreview_relations,
 )
 from claims.models import Claim, DateOrigin, ExternalReview, RatingBucket, Review
+from tests.conftest import ensure_rating_labels
 from tests.factories import UserFactory
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "claimreview" / "real"
@@ -29,19 +29,23 @@ NOT_A_RATING = "not_a_rating"
 MIN_AGREEMENT = 0.97
 
 
-@pytest.fixture(scope="module")
-def corpus(django_db_setup, django_db_blocker):
+_CORPUS: dict = {}
+
+
+@pytest.fixture
+def corpus(db):
     """Every file imported, twice, and each expected row paired with what became of it.
 
-    Imported once for the module, in a transaction rolled back afterwards; the tests read the
-    plain values gathered here.
+    Imported by the first test that asks (in its transaction, rolled back after it); the
+    tests read the plain values gathered then.
     """
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _import_corpus()
-        transaction.set_rollback(True)
+    if not _CORPUS:
+        _CORPUS.update(_import_corpus())
+    return _CORPUS
 
 
 def _import_corpus() -> dict:
+    ensure_rating_labels()
     importer = UserFactory(username="corpus-importer")
 
     def import_all():
