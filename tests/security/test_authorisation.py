@@ -212,8 +212,9 @@ def objects(db):
         "claimactor": participant,
         "claimcountry": country,
         "review": review,
-        "externalreview": ExternalReviewFactory(claim=claim),
-        "external-reviews": ExternalReviewFactory(claim=claim),
+        "externalreview": ExternalReviewFactory(),  # on a claim of its own: a deleter of `claim`
+        # need not hold the external review permission
+        "external-reviews": ExternalReviewFactory(),
         "ratinglabel": RatingLabel.objects.create(label="Sort of", bucket="mixed"),
     }
 
