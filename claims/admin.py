@@ -25,6 +25,9 @@ from claims.models import (
     ClaimStatus,
     CountryRole,
     Event,
+    ExternalReview,
+    RatingBucket,
+    RatingLabel,
     Review,
     Stance,
 )
@@ -478,6 +481,31 @@ def _citation_total():
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
+class ExternalReviewInline(admin.TabularInline):
+    """What other fact-checkers say: their reviews, read-only (imports write them)."""
+
+    model = ExternalReview
+    verbose_name = "review by another fact-checker (not our verdict)"
+    verbose_name_plural = "what other fact-checkers say (not our verdict)"
+    fields = ["publisher", "label", "rating", "published_at", "published_at_origin", "link"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="review")
+    def link(self, obj: ExternalReview) -> str:
+        return format_html(
+            '<a href="{}" rel="noopener" target="_blank">{}</a>', obj.review_url, obj.review_url
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("publisher")
+
+
 @admin.register(Claim)
 class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
     """Claims: the editors' main list and form; status changes go through the workflow. A
@@ -547,7 +575,7 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
             },
         ),
     ]
-    inlines = [ClaimActorInline, ClaimCountryInline, CitationInline]
+    inlines = [ClaimActorInline, ClaimCountryInline, CitationInline, ExternalReviewInline]
     actions = [admin_views.send_to_review]
     list_select_related = ["event"]
     list_per_page = 50
@@ -1098,3 +1126,75 @@ def snapshot_html(snapshot: dict) -> str:
         if snapshot.get("reconstructed")
         else "",
     )
+
+
+class UnmappedFirst(admin.SimpleListFilter):
+    title = "mapping"
+    parameter_name = "mapped"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Unmapped (to do)"), ("yes", "Mapped")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(bucket=RatingBucket.UNMAPPED)
+        if self.value() == "yes":
+            return queryset.exclude(bucket=RatingBucket.UNMAPPED)
+        return queryset
+
+
+@admin.register(RatingLabel)
+class RatingLabelAdmin(HistoryAdmin):
+    """The labels fact-checkers publish and what each means here. Mapping a label once re-rates
+    every external review that carries it; labels imports met but nobody mapped are `unmapped`."""
+
+    list_display = ["label", "language", "bucket", "reviews"]
+    list_editable = ["bucket"]
+    list_filter = [UnmappedFirst, "bucket", "language"]
+    search_fields = ["label", "key"]
+    fields = ["label", "language", "bucket", "note", "key"]
+    readonly_fields = ["key"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(review_count=Count("external_reviews"))
+
+    @admin.display(description="external reviews", ordering="review_count")
+    def reviews(self, obj: RatingLabel) -> int:
+        return obj.review_count
+
+
+@admin.register(ExternalReview)
+class ExternalReviewAdmin(HistoryAdmin):
+    """Other fact-checkers' published verdicts, as imported: evidence, never our verdict."""
+
+    list_display = ["claim", "publisher", "label", "rating", "published_at", "published_at_origin"]
+    list_filter = ["rating", "published_at_origin", "language"]
+    list_select_related = ["claim", "publisher"]
+    search_fields = ["label", "review_url", "publisher__name", "claim__statement"]
+    readonly_fields = [
+        "claim",
+        "publisher",
+        "review_url",
+        "canonical_url",
+        "archive_url",
+        "title",
+        "label",
+        "rating_label",
+        "rating",
+        "rating_value",
+        "best_rating",
+        "worst_rating",
+        "language",
+        "published_at",
+        "published_at_origin",
+        "authors",
+        "imported_by",
+        "imported_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -14,7 +14,9 @@ from claims.models import (
     CountryRole,
     Event,
     EventKind,
+    ExternalReview,
     ParticipantRole,
+    RatingBucket,
     Stance,
 )
 from claims.workflow import Consensus, annotate_consensus
@@ -131,6 +133,20 @@ class ClaimFilterSet(FilterSet):
         label="Needs re-review",
         help_text="`true`: claims whose verdict rests on a quote that moved in its source.",
     )
+    fact_checked_by = filters.CharFilter(
+        method="filter_fact_checked_by",
+        max_length=253,
+        label="Fact-checked by",
+        help_text="Claims another fact-checker has reviewed (an external review): the "
+        "publisher's id or domain (`politifact.com`).",
+    )
+    external_rating = choices_filter(
+        RatingBucket.choices,
+        method="filter_external_rating",
+        label="External rating",
+        help_text="Claims with an external review rated in one of these buckets (with "
+        "`fact_checked_by`: a review of that publisher).",
+    )
     q = filters.CharFilter(
         method="filter_q",
         max_length=Q_MAX_LENGTH,
@@ -139,7 +155,12 @@ class ClaimFilterSet(FilterSet):
         'stemming, `"a phrase"`, `-word`, `or`).',
     )
 
-    parameter_examples = {"publisher": "apnews.com", "q": "Hammouchi", "country": ["EH"]}
+    parameter_examples = {
+        "publisher": "apnews.com",
+        "q": "Hammouchi",
+        "country": ["EH"],
+        "fact_checked_by": "politifact.com",
+    }
 
     class Meta:
         model = Claim
@@ -201,9 +222,73 @@ class ClaimFilterSet(FilterSet):
             queryset = annotate_consensus(queryset)
         return queryset.filter(consensus__in=values)
 
+    def _external_rows(self):
+        rows = ExternalReview.objects.all()
+        data = self.form.cleaned_data
+        if data.get("fact_checked_by"):
+            rows = rows.filter(publisher_q(data["fact_checked_by"], "publisher__"))
+        if data.get("external_rating"):
+            rows = rows.filter(rating__in=data["external_rating"])
+        return rows
+
+    def filter_fact_checked_by(self, queryset, name, value):
+        return queryset.filter(pk__in=self._external_rows().values("claim_id"))
+
+    def filter_external_rating(self, queryset, name, values):
+        if self.form.cleaned_data.get("fact_checked_by"):
+            return queryset  # applied together by fact_checked_by
+        return queryset.filter(pk__in=self._external_rows().values("claim_id"))
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         return queryset.search(value) if value else queryset
+
+
+class ExternalReviewFilterSet(FilterSet):
+    """Filters of the external reviews: other fact-checkers' verdicts."""
+
+    claim = IdFilter(
+        field_name="claim_id", lookup_expr="exact", label="Claim", help_text="Of this claim."
+    )
+    publisher = filters.CharFilter(
+        method="filter_publisher",
+        max_length=253,
+        label="Publisher",
+        help_text="Published by this fact-checker: its id or domain (`politifact.com`).",
+    )
+    rating = choices_filter(
+        RatingBucket.choices,
+        field_name="rating",
+        lookup_expr="in",
+        label="Rating",
+        help_text="Rated in one of these buckets (`unmapped`: the label is not mapped yet).",
+    )
+    language = filters.CharFilter(
+        field_name="language",
+        lookup_expr="iexact",
+        max_length=35,
+        label="Language",
+        help_text="In this language (BCP 47 tag, e.g. `es`).",
+    )
+    published_after = filters.IsoDateTimeFilter(
+        field_name="published_at",
+        lookup_expr="gte",
+        label="Published on or after",
+        help_text="Reviews published at or after this moment (ISO 8601).",
+    )
+    published_before = filters.IsoDateTimeFilter(
+        field_name="published_at",
+        lookup_expr="lte",
+        label="Published on or before",
+        help_text="Reviews published at or before this moment (ISO 8601).",
+    )
+
+    class Meta:
+        model = ExternalReview
+        fields = []
+
+    def filter_publisher(self, queryset, name, value):
+        return queryset.filter(publisher_q(value, "publisher__"))
 
 
 class ActorFilterSet(FilterSet):

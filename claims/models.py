@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from claimtrack.exceptions import ConflictError
 from sources.anchoring import Anchoring as AnchorState
 from sources.anchoring import anchor_quote
+from sources.canonical import canonicalize_url, unwrap_archive_url
 from sources.models import Source
 from sources.validators import (
     COUNTRY_CODES,
@@ -729,3 +730,150 @@ class Review(models.Model):
     def cited_ids(self) -> list[int]:
         """The ids of the citations the decision rests on, as recorded with it."""
         return [c["id"] for c in self.snapshot.get("citations", []) if c.get("cited")]
+
+
+# --- Other fact-checkers' verdicts (ClaimReview imports) ------------------------------------
+
+
+class RatingBucket(models.TextChoices):
+    """What a fact-checker's label means on our scale, or that it means none of it (yet)."""
+
+    CONFIRMED = "confirmed", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MISLEADING = "misleading", "Misleading"
+    FALSE = "false", "False"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+    NOT_A_RATING = "not_a_rating", "Not a rating"
+    UNMAPPED = "unmapped", "Unmapped (nobody has said what it means yet)"
+
+
+class RatingLabel(models.Model):
+    """A rating label fact-checkers publish and the bucket it means: data an editor maintains."""
+
+    Bucket = RatingBucket
+
+    label = models.CharField(max_length=500, help_text="The label as published.")
+    key = models.CharField(
+        max_length=500,
+        editable=False,
+        db_index=True,
+        help_text="The label normalised for matching (case, accents, punctuation).",
+    )
+    language = models.CharField(
+        max_length=35, blank=True, help_text="BCP 47 tag; empty when any language."
+    )
+    bucket = models.CharField(
+        max_length=20, choices=RatingBucket.choices, default=RatingBucket.UNMAPPED
+    )
+    note = models.TextField(blank=True, help_text="Whose scale it is, and why this bucket.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key", "language"]
+        constraints = [
+            _choice_check("bucket", RatingBucket),
+            models.UniqueConstraint(
+                fields=["key", "language"], name="%(app_label)s_%(class)s_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" ({self.language})" if self.language else ""
+        return f"{self.label}{where} → {self.get_bucket_display()}"
+
+    def save(self, *args, **kwargs):
+        from claims.claimreview.ratings import normalise_label  # ratings imports this module
+
+        self.key = normalise_label(self.label)[:500]
+        super().save(*args, **kwargs)
+        # Mapping a label once re-rates every external review that carries it.
+        self.external_reviews.exclude(rating=self.bucket).update(rating=self.bucket)
+
+
+class DateOrigin(models.TextChoices):
+    RECORD = "record", "Given in the record"
+    URL = "url", "Read from a date in the review's URL"
+    MISSING = "missing", "Not given (left empty)"
+
+
+class ExternalReview(models.Model):
+    """Another organisation's published verdict on a claim: evidence, never claimtrack's verdict.
+
+    It never changes the claim's status and is never exported as claimtrack's ClaimReview.
+    """
+
+    Origin = DateOrigin
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="external_reviews")
+    # PROTECT: a publisher whose reviews are recorded cannot vanish from under them.
+    publisher = models.ForeignKey(
+        "sources.Publisher", on_delete=models.PROTECT, related_name="external_reviews"
+    )
+    review_url = models.URLField(max_length=2000, help_text="The fact-checker's article.")
+    canonical_url = models.CharField(max_length=2000, editable=False, db_index=True)
+    archive_url = models.URLField(
+        max_length=2000, blank=True, help_text="An archived copy, when the record gave one."
+    )
+    title = models.CharField(max_length=500, blank=True)
+    label = models.CharField(max_length=500, blank=True, help_text="The label, verbatim.")
+    rating_label = models.ForeignKey(
+        RatingLabel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="external_reviews",
+    )
+    rating = models.CharField(
+        max_length=20,
+        choices=RatingBucket.choices,
+        default=RatingBucket.UNMAPPED,
+        db_index=True,
+        help_text="The label's bucket (kept in step with the rating label table).",
+    )
+    rating_value = models.FloatField(null=True, blank=True)
+    best_rating = models.FloatField(null=True, blank=True)
+    worst_rating = models.FloatField(null=True, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_at_origin = models.CharField(
+        max_length=10, choices=DateOrigin.choices, default=DateOrigin.MISSING
+    )
+    authors = models.JSONField(
+        default=list, blank=True, help_text="The review's authors (people): name and url."
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            _choice_check("rating", RatingBucket),
+            _choice_check("published_at_origin", DateOrigin),
+            models.UniqueConstraint(
+                fields=["claim", "canonical_url"], name="%(app_label)s_%(class)s_unique_review"
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=False) | Q(published_at_origin="missing"),
+                name="%(app_label)s_%(class)s_date_has_origin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher.name}: {self.label or self.get_rating_display()}"
+
+    def save(self, *args, **kwargs):
+        self.canonical_url = canonicalize_url(unwrap_archive_url(self.review_url)[0])
+        if self.rating_label is not None:
+            self.rating = self.rating_label.bucket
+        super().save(*args, **kwargs)

@@ -25,6 +25,8 @@ from claims.models import (
     ClaimStatus,
     CountryRole,
     Event,
+    ExternalReview,
+    RatingBucket,
     Review,
     Stance,
 )
@@ -727,16 +729,117 @@ class ClaimStatsSerializer(serializers.Serializer):
 
 
 class ImportReportSerializer(serializers.Serializer):
-    """What a ClaimReview import did (claims.claimreview.imports.ImportReport)."""
+    """What a ClaimReview import did (claims.claimreview.imports.ImportReport).
+
+    `problems` and `warnings` hold at most 100 lines each; the counts cover every record.
+    """
 
     records = serializers.IntegerField()
-    created = serializers.IntegerField()
+    created = serializers.IntegerField(help_text="External reviews recorded.")
+    claims_created = serializers.IntegerField(help_text="Claims created (as unverified).")
     unchanged = serializers.IntegerField()
     skipped = serializers.IntegerField()
+    skipped_by_reason = serializers.DictField(child=serializers.IntegerField())
     problems = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
+    warnings_count = serializers.IntegerField()
+    unmapped_labels = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Labels not in the rating label table: map them once in the admin.",
+    )
     claims = serializers.ListField(child=serializers.IntegerField())
+    external_reviews = serializers.ListField(child=serializers.IntegerField())
     summary = serializers.CharField()
+
+
+# --- Other fact-checkers' verdicts -----------------------------------------------------------
+
+
+def external_summary(reviews) -> dict:
+    """What other fact-checkers say about a claim: how many reviews, by rating, by whom."""
+    by_rating: dict[str, int] = {}
+    for review in reviews:
+        by_rating[review.rating] = by_rating.get(review.rating, 0) + 1
+    return {
+        "count": len(reviews),
+        "by_rating": {
+            bucket: by_rating[bucket] for bucket in RatingBucket.values if bucket in by_rating
+        },
+        "publishers": sorted({review.publisher.name for review in reviews}),
+    }
+
+
+class ExternalSummarySerializer(serializers.Serializer):
+    """What other fact-checkers say: evidence about the claim, not claimtrack's verdict."""
+
+    count = serializers.IntegerField()
+    by_rating = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Reviews per rating bucket (`unmapped` too)."
+    )
+    publishers = serializers.ListField(child=serializers.CharField())
+
+
+class ExternalReviewBriefSerializer(StrictModelSerializer):
+    """Another organisation's published verdict on the claim (evidence, never ours)."""
+
+    publisher_name = serializers.CharField(source="publisher.name", read_only=True)
+
+    class Meta:
+        model = ExternalReview
+        fields = [
+            "id",
+            "publisher",
+            "publisher_name",
+            "review_url",
+            "archive_url",
+            "label",
+            "rating",
+            "published_at",
+            "published_at_origin",
+        ]
+        read_only_fields = fields
+
+
+class ExternalReviewSerializer(StrictModelSerializer):
+    """Another organisation's published verdict on a claim, as imported from its ClaimReview.
+
+    It never sets the claim's status and is never part of claimtrack's ClaimReview feed.
+    `label` is verbatim; `rating` is its bucket from the rating label table (`unmapped` until
+    someone maps the label). `published_at_origin` says how the date was obtained.
+    """
+
+    url = serializers.HyperlinkedIdentityField(view_name="external_review-detail")
+    publisher_name = serializers.CharField(source="publisher.name", read_only=True)
+    imported_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    authors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+    class Meta:
+        model = ExternalReview
+        fields = [
+            "id",
+            "url",
+            "claim",
+            "publisher",
+            "publisher_name",
+            "review_url",
+            "canonical_url",
+            "archive_url",
+            "title",
+            "label",
+            "rating",
+            "rating_value",
+            "best_rating",
+            "worst_rating",
+            "language",
+            "published_at",
+            "published_at_origin",
+            "authors",
+            "imported_by",
+            "imported_at",
+        ]
+        read_only_fields = fields
 
 
 def _jsonld(component: str, doc: str, /, **fields) -> type[serializers.Serializer]:
@@ -824,3 +927,37 @@ ClaimReviewFeedSerializer = extend_schema_serializer(many=False)(
         previous=serializers.URLField(allow_null=True),
     )
 )
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    """One claim as ClaimSerializer gives it, with what other fact-checkers say about it.
+
+    `external_reviews` are other organisations' published verdicts (imported ClaimReview) and
+    `external_summary` counts them by rating and names their publishers: evidence, never
+    claimtrack's verdict, which is `status` alone.
+    """
+
+    external_reviews = serializers.SerializerMethodField()
+    external_summary = serializers.SerializerMethodField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "external_reviews", "external_summary"]
+
+    @extend_schema_field(ExternalReviewBriefSerializer(many=True))
+    def get_external_reviews(self, claim) -> list:
+        return external_review_fields(claim)["external_reviews"]
+
+    @extend_schema_field(ExternalSummarySerializer)
+    def get_external_summary(self, claim) -> dict:
+        return external_review_fields(claim)["external_summary"]
+
+
+def external_review_fields(claim) -> dict:
+    """ClaimDetailSerializer's additions to a claim's representation (one query per claim)."""
+    reviews = getattr(claim, "_external_reviews", None)
+    if reviews is None:
+        reviews = claim._external_reviews = list(claim.external_reviews.select_related("publisher"))
+    return {
+        "external_reviews": ExternalReviewBriefSerializer(reviews, many=True).data,
+        "external_summary": external_summary(reviews),
+    }

@@ -27,17 +27,25 @@ from claims.claimreview import (
     import_claimreview,
     with_claimreview_relations,
 )
-from claims.filters import ActorFilterSet, CitationFilterSet, ClaimFilterSet, EventFilterSet
+from claims.filters import (
+    ActorFilterSet,
+    CitationFilterSet,
+    ClaimFilterSet,
+    EventFilterSet,
+    ExternalReviewFilterSet,
+)
 from claims.history import claim_history
-from claims.models import Actor, Citation, Claim, ClaimCountry, Event
+from claims.models import Actor, Citation, Claim, ClaimCountry, Event, ExternalReview
 from claims.serializers import (
     ActorSerializer,
     CitationSerializer,
+    ClaimDetailSerializer,
     ClaimReviewFeedSerializer,
     ClaimReviewSerializer,
     ClaimSerializer,
     ClaimStatsSerializer,
     EventSerializer,
+    ExternalReviewSerializer,
     HistoryEntrySerializer,
     ImportReportSerializer,
     ReopenSerializer,
@@ -45,6 +53,7 @@ from claims.serializers import (
     SuggestionSerializer,
     claim_representation,
     claim_representations,
+    external_review_fields,
 )
 from claims.suggestions import source_mentions, source_suggestions
 from claims.workflow import (
@@ -56,7 +65,13 @@ from claims.workflow import (
     claim_review,
     claim_snapshot,
 )
-from claimtrack.api import COUNTRY_CODE_PATTERN, ErrorsAsJSONMixin, parse_id
+from claimtrack.api import (
+    COUNTRY_CODE_PATTERN,
+    BoundedJSONLDParser,
+    BoundedJSONParser,
+    ErrorsAsJSONMixin,
+    parse_id,
+)
 from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 from claimtrack.pagination import TextResultsPagination
@@ -211,14 +226,17 @@ CLAIM_EXAMPLE = request_example(
         },
     ),
     create=extend_schema(examples=[CLAIM_EXAMPLE]),
-    update=extend_schema(examples=[CLAIM_EXAMPLE]),
+    # A claim read (with what other fact-checkers say) may be sent back as it is: those
+    # read-only fields are accepted and ignored, as `status` is.
+    update=extend_schema(request=ClaimSerializer, examples=[CLAIM_EXAMPLE]),
     partial_update=extend_schema(
+        request=ClaimSerializer(partial=True),
         examples=[
             request_example(
                 "A new statement",
                 {"statement": "Morocco and Israel established diplomatic relations."},
             )
-        ]
+        ],
     ),
 )
 class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
@@ -248,6 +266,8 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     def get_serializer_class(self):
         if self.action == "reopen":
             return ReopenSerializer
+        if self.action in ("retrieve", "update", "partial_update"):
+            return ClaimDetailSerializer
         return ReviewSerializer if self.action == "reviews" else ClaimSerializer
 
     @extend_schema(
@@ -392,7 +412,8 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         if not_modified(request, etag):
             response = Response(status=304)
         else:
-            response = Response(claim_representation(claim, self.claim_url_prefix()))
+            body = claim_representation(claim, self.claim_url_prefix())
+            response = Response(body | external_review_fields(claim))
         response["ETag"] = etag
         return response
 
@@ -499,6 +520,15 @@ class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet
         # In a transaction: the integrity guard then holds the claim's row until the commit.
         with transaction.atomic():
             serializer.save(created_by=self.request.user)
+
+
+class ExternalReviewViewSet(ErrorsAsJSONMixin, viewsets.ReadOnlyModelViewSet):
+    """Other fact-checkers' published verdicts (imported ClaimReview): evidence, never ours."""
+
+    queryset = ExternalReview.objects.select_related("publisher", "imported_by")
+    serializer_class = ExternalReviewSerializer
+    filterset_class = ExternalReviewFilterSet
+    ordering_fields = ["id", "published_at", "imported_at"]
 
 
 class CountrySerializer(serializers.Serializer):
@@ -619,10 +649,15 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
         return Response(body)
 
     @extend_schema(
+        # `application/ld+json` is accepted too (the same body); one media type is declared so
+        # that generated clients get one body model.
         request={
             "application/json": {
                 "oneOf": [
-                    {"type": "object", "description": "One record, an @graph or claims:search."},
+                    {
+                        "type": "object",
+                        "description": "One record, an @graph, a DataFeed or claims:search.",
+                    },
                     {"type": "array", "items": {}, "description": "Records; others skipped."},
                 ]
             }
@@ -656,12 +691,16 @@ class ClaimReviewFeedViewSet(ErrorsAsJSONMixin, viewsets.GenericViewSet):
         methods=["post"],
         url_path="import",
         renderer_classes=[renderers.JSONRenderer],
+        parser_classes=[BoundedJSONParser, BoundedJSONLDParser],
         required_permissions=[VERDICT_PERMISSION],
     )
     def import_(self, request):
-        """Import ClaimReview JSON-LD (one, a list, an @graph, or a Fact Check Tools response).
+        """Import other fact-checkers' ClaimReview as external reviews (never as our verdicts).
 
-        Reviewers only. Bad records are skipped and reported; good ones are imported.
+        One record, a list, an @graph, a DataCommons DataFeed or a Fact Check Tools response,
+        as `application/json` or `application/ld+json`. Reviewers only. A claim not found by its
+        statement is created unverified. Bad records are skipped with a reason (one line each,
+        at most 100, and counts by reason); labels not in the rating label table are listed.
         """
         report = import_claimreview(request.data, user=request.user)
         return Response(report.as_dict(), status=201 if report.created else 200)

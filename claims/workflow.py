@@ -31,7 +31,7 @@ from claims.models import (
     Stance,
 )
 from claimtrack.exceptions import StaleVersionError
-from sources.canonical import domain_of
+from sources.canonical import domain_of, is_archive_url
 
 S = ClaimStatus
 
@@ -80,7 +80,7 @@ VERDICTS: frozenset[ClaimStatus] = frozenset(
 
 # Every move anyone may make; a reopen (verdict → in review) needs a reason.
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
-    # Straight to a verdict is for reviewers only (and for imported verdicts).
+    # Straight to a verdict is for reviewers only.
     S.UNVERIFIED: frozenset({S.IN_REVIEW}) | VERDICTS,
     S.IN_REVIEW: frozenset({S.UNVERIFIED}) | VERDICTS,
     **{verdict: frozenset({S.IN_REVIEW}) for verdict in VERDICTS},  # reopen
@@ -192,6 +192,10 @@ def _check_role(user, target: str) -> None:
 def _publisher_key(publisher_domain: str | None, canonical_url: str) -> str:
     # A source without a publisher record counts as its own site: two articles from the same
     # site are one publisher either way, and a publisher record is keyed by that domain too.
+    # An archived copy counts as its original site (1.x filed archived sources under the
+    # archive's own publisher record, so the address decides for those).
+    if is_archive_url(canonical_url):
+        return domain_of(canonical_url)
     return publisher_domain or domain_of(canonical_url)
 
 
@@ -362,7 +366,6 @@ def claim_review(
     reviewer,
     rationale: str = "",
     citations: Iterable = (),
-    imported: bool = False,
     expected_version: int | None = None,
     reviewed_at: datetime | None = None,
 ) -> Review:
@@ -379,10 +382,9 @@ def claim_review(
     The review keeps the claim's version and a `claim_snapshot` of it as the decision found
     it. A verdict clears `needs_rereview`: a reviewer has decided again.
 
-    `imported=True` records a verdict taken from someone else's ClaimReview: no role check and
-    no evidence rules (the evidence is the other fact-checker's), `reviewer` may be None and
-    `reviewed_at` sets the review's date; TRANSITIONS still hold, so an import can go from
-    unverified straight to a verdict but never overwrites a verdict without a reopen.
+    Other organisations' verdicts never come through here: an imported ClaimReview is an
+    ExternalReview (claims.claimreview.imports), evidence that never sets a status.
+    `reviewed_at` dates the review (data loaders); by default it is now.
 
     On success the passed `claim` object carries the new status and version too.
     """
@@ -402,12 +404,10 @@ def claim_review(
         if expected_version is not None and int(expected_version) != locked.version:
             raise VersionConflict(locked.version)
         current = ClaimStatus(locked.status)
-        if not imported:
-            _check_has_role(reviewer)  # someone without any role learns nothing more
+        _check_has_role(reviewer)  # someone without any role learns nothing more
         if target not in TRANSITIONS[current]:
             raise TransitionNotAllowed(current, target)
-        if not imported:
-            _check_role(reviewer, target)
+        _check_role(reviewer, target)
         cited = _claim_citations(locked, citations)
         if current in VERDICTS and not rationale:
             raise EvidenceMissing(
@@ -420,7 +420,7 @@ def claim_review(
                     )
                 ]
             )
-        if target in VERDICTS and not imported:
+        if target in VERDICTS:
             failures = _evidence_failures(locked, target, rationale)
             if failures:
                 raise EvidenceMissing(failures)
@@ -436,8 +436,7 @@ def claim_review(
         # Who made the change, and why, for the audit history (django-simple-history).
         if reviewer is not None:
             locked._history_user = reviewer
-        kind = "imported review" if imported else "review"
-        locked._change_reason = f"{kind}: {LABEL[current]} → {LABEL[target]}"
+        locked._change_reason = f"review: {LABEL[current]} → {LABEL[target]}"
         locked.save(update_fields=fields)
 
         review = Review.objects.create(
@@ -446,7 +445,6 @@ def claim_review(
             status_after=target,
             rationale=rationale,
             reviewer=reviewer,
-            imported=imported,
             claim_version=judged_version,
             snapshot=snapshot,
             created_at=reviewed_at or timezone.now(),

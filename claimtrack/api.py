@@ -162,6 +162,12 @@ class BoundedJSONParser(parsers.JSONParser):
             )
 
 
+class BoundedJSONLDParser(BoundedJSONParser):
+    """`application/ld+json` bodies (JSON-LD is JSON), with the same limits."""
+
+    media_type = "application/ld+json"
+
+
 class ErrorsAsJSONMixin:
     """Errors answer JSON even when the client asked for CSV or another export format."""
 

@@ -152,7 +152,7 @@ class AutoSchema(SpectacularAutoSchema):
         return parts[2] if len(parts) > 2 and parts[0] == "api" else (parts or ["api"])[-1]
 
     def _noun(self, *, one: bool) -> str:
-        resource = self._resource()
+        resource = self._resource().replace("-", "_")  # `external-reviews`: external_reviews
         if not one:
             return resource
         basename = getattr(self.view, "basename", None)

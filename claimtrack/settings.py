@@ -439,7 +439,15 @@ SPECTACULAR_SETTINGS = {
         {"name": "events", "description": "Meetings, visits and exercises."},
         {"name": "citations", "description": "A source's exact quote for or against a claim."},
         {"name": "countries", "description": "The countries that claims concern, with counts."},
-        {"name": "claimreview", "description": "Verdicts as schema.org ClaimReview, in and out."},
+        {
+            "name": "claimreview",
+            "description": "Our verdicts as schema.org ClaimReview out; other fact-checkers' "
+            "ClaimReview in, as external reviews.",
+        },
+        {
+            "name": "external-reviews",
+            "description": "Other fact-checkers' published verdicts: evidence, never ours.",
+        },
         {"name": "auth", "description": "API tokens: log in, log out."},
     ],
     # Served from this site (drf-spectacular-sidecar), no CDN and no web fonts: the CSP allows

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from claims.public import claim_page
 from claims.views import (
     ActorViewSet,
     CitationViewSet,
@@ -16,6 +17,7 @@ from claims.views import (
     ClaimViewSet,
     CountryViewSet,
     EventViewSet,
+    ExternalReviewViewSet,
     SourceViewSet,
 )
 from claimtrack.apidocs import RedocView, redoc_bundle_view
@@ -34,6 +36,7 @@ v1.register("events", EventViewSet, basename="event")
 v1.register("citations", CitationViewSet, basename="citation")
 v1.register("countries", CountryViewSet, basename="country")
 v1.register("claimreview", ClaimReviewFeedViewSet, basename="claimreview")
+v1.register("external-reviews", ExternalReviewViewSet, basename="external_review")
 
 browsable_api_auth = [
     path(
@@ -65,6 +68,8 @@ urlpatterns = [
     path("api/v1/auth/logout/", TokenLogoutView.as_view(), name="token-logout"),
     path("api/v1/auth/logoutall/", TokenLogoutAllView.as_view(), name="token-logout-all"),
     path("api/v1/", include(v1.urls)),
+    # Public pages (a claim's page is its ClaimReview `url`).
+    path("claims/<int:pk>/", claim_page, name="public-claim"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

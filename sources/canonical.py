@@ -18,7 +18,8 @@ The `www.` prefix is kept for the same reason; it is stripped only for the publi
 (`domain_of`).
 """
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as w3lib_canonicalize_url
 
@@ -116,6 +117,51 @@ def canonicalize_url(url: str) -> str:
 
 
 def domain_of(url: str) -> str:
-    """The host of a URL as a Publisher domain: lower-case, without `www.` or a trailing dot."""
-    host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    """The host of a URL as a Publisher domain: lower-case, without `www.` or a trailing dot.
+
+    An archived copy (`web.archive.org/web/<time>/<url>`, archive.today) is the original
+    site's: its publisher is whoever published the original, not the archive.
+    """
+    original, _ = unwrap_archive_url(url.strip())
+    host = (urlsplit(original).hostname or "").rstrip(".")
     return host.removeprefix("www.")
+
+
+# An archived copy names the original inside its own URL:
+#   https://web.archive.org/web/20200327123456/https://example.com/a   (also …/web/<ts>id_/…)
+#   https://archive.ph/20200327123456/https://example.com/a            (archive.today mirrors)
+#   https://archive.today/o/AbCd/https://example.com/a
+# A short archive.today link (archive.ph/AbCd) does not name the original, so it stays as is.
+_ARCHIVE_HOSTS = frozenset(
+    {"web.archive.org", "wayback.archive.org", "archive.org"}
+    | {f"archive.{tld}" for tld in ("today", "ph", "is", "li", "md", "vn", "fo")}
+)
+_ARCHIVED_ORIGINAL = re.compile(r"^/(?:web/)?(?:[0-9*]{1,14}[a-z_]*/|o/[^/]+/|newest/)(.+)$")
+
+
+def unwrap_archive_url(url: str) -> tuple[str, str]:
+    """`(original, archive)`: the URL an archived copy preserves, and the archive link itself.
+
+    Not an archive URL: `(url, "")`. An archive URL that does not name the original (a short
+    archive.today link): `(url, url)` — the caller knows it is an archive, not whose page it is.
+    A scheme-less original (`…/web/2020/example.com/a`) gets `https://`.
+    """
+    parts = urlsplit(url.strip()) if isinstance(url, str) else None
+    host = (parts.hostname or "").removeprefix("www.") if parts else ""
+    if host not in _ARCHIVE_HOSTS:
+        return url, ""
+    found = _ARCHIVED_ORIGINAL.match(parts.path)
+    if not found:
+        return url, url
+    original = unquote(found.group(1)) if found.group(1).startswith("http%3A") else found.group(1)
+    original = re.sub(r"^(https?):/(?!/)", r"\1://", original)  # archives collapse "//"
+    if not re.match(r"^https?://", original, re.IGNORECASE):
+        original = "https://" + original
+    if parts.query:
+        original += "?" + parts.query
+    return original, url
+
+
+def is_archive_url(url: str) -> bool:
+    """Whether the URL is on a web archive (its host is one of the known archives)."""
+    return bool(unwrap_archive_url(url)[1])

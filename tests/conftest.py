@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 ROLES_MIGRATION = importlib.import_module(
-    "claims.migrations.0006_role_permissions_and_review_snapshots"
+    "claims.migrations.0009_roles_see_external_reviews_reviewers_map_labels"
 )
 
 
@@ -135,6 +135,16 @@ def ensure_role_groups() -> None:
 
     if Group.objects.filter(name__in=["editor", "reviewer"]).count() < 2:
         ROLES_MIGRATION.set_role_groups(Group, Permission)
+
+
+def ensure_rating_labels() -> None:
+    """The rating label table as migration 0008 seeds it (a transactional test's flush removes
+    migration data, as for the role groups above)."""
+    from claims.claimreview.ratings import seed_rating_labels
+    from claims.models import RatingLabel
+
+    if not RatingLabel.objects.exists():
+        seed_rating_labels(RatingLabel)
 
 
 # Deleting claims and sources: permissions of their own, which no role group carries.

@@ -1,9 +1,20 @@
 """factory_boy factories for every model; tests build data with these, never with fixtures."""
 
+import datetime as dt
+
 import factory
 from django.contrib.auth import get_user_model
 
-from claims.models import Actor, Citation, Claim, ClaimActor, ClaimCountry, Event, Review
+from claims.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    Event,
+    ExternalReview,
+    Review,
+)
 from sources.models import Publisher, Source
 
 
@@ -98,3 +109,20 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     status_before = Claim.Status.UNVERIFIED
     status_after = Claim.Status.IN_REVIEW
     reviewer = factory.SubFactory(UserFactory)
+
+
+class ExternalReviewFactory(factory.django.DjangoModelFactory):
+    """Another fact-checker's review of a claim, as an import records it."""
+
+    class Meta:
+        model = ExternalReview
+
+    claim = factory.SubFactory(ClaimFactory)
+    publisher = factory.SubFactory(PublisherFactory)
+    review_url = factory.LazyAttribute(
+        lambda r: f"https://{r.publisher.domain}/checks/{r.claim.pk}"
+    )
+    label = "False"
+    rating = "false"
+    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 3, 18, tzinfo=dt.UTC))
+    published_at_origin = "record"

@@ -322,7 +322,7 @@ def claim_form_data(claim: Claim, **changes) -> dict:
         "note": claim.note,
         "expected_version": claim.version,
     }
-    for prefix in ("participants", "countries", "citations"):
+    for prefix in ("participants", "countries", "citations", "external_reviews"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": 0,

@@ -41,6 +41,7 @@ from claimtrack.api import MAX_ID
 from claimtrack.clients import LoginRateThrottle
 from sources.models import Publisher, Source
 from tests.conftest import user_with_role
+from tests.factories import ExternalReviewFactory
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [
@@ -184,6 +185,8 @@ def demo_rows(db, monkeypatch):
             citations=list(claim.citations.all()),
         )
         verdicts.append(claim.pk)
+    # Another fact-checker's review, so that the external-review operations have one to read.
+    ExternalReviewFactory(claim=Claim.objects.get(pk=verdicts[0]))
     spare_claim = Claim.objects.create(statement="A spare claim to delete.", kind="other")
     demo_source = Source.objects.order_by("id").first()
     spare = {

@@ -1,5 +1,10 @@
-"""ClaimReview out: a claim with a verdict as schema.org JSON-LD, and a feed of them."""
+"""ClaimReview out: a claim with a verdict as schema.org JSON-LD, and a feed of them.
 
+Only claimtrack's own verdicts are exported: other organisations' reviews (ExternalReview) are
+never part of a ClaimReview, and their articles are never given as where a claim appeared.
+"""
+
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -7,7 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from claims.models import (
     Actor,
@@ -16,20 +23,32 @@ from claims.models import (
     Claim,
     ClaimActor,
     ClaimStatus,
+    ExternalReview,
     ParticipantRole,
     Stance,
 )
 from claims.workflow import LABEL, RATING, VERDICTS, current_verdict, verdict_reviews
 
 SCHEMA_CONTEXT = "https://schema.org"
-# Where a claim lives; the issue fixes the URL map, so it is spelled out rather than reversed.
-CLAIM_PATH = "/api/v1/claims/{pk}/"
 WIKIDATA_ITEM_URL = "https://www.wikidata.org/wiki/{qid}"
 DEFAULT_ORG_NAME = "claimtrack"
 DEFAULT_BASE_URL = "http://localhost:8000"
 
 # The sources that make a claim (as opposed to those that refute it).
 MAKING_STANCES = (Stance.SUPPORTS, Stance.MENTIONS)
+# Our scale is 1 (False) to 5 (True). "Unverifiable" is no point on it, yet Google and
+# schema.org readers expect a ratingValue within worstRating..bestRating: it is given the
+# neutral middle, 3, and `alternateName` "Unverifiable" says what it means (an importer reads
+# the label first, so it comes back as Unverifiable, never as Mixed).
+UNVERIFIABLE_RATING_VALUE = 3
+WORST_RATING, BEST_RATING = 1, 5
+# Kinds of actor published as a schema.org Organization; a person is a Person. An actor of
+# unknown kind ("other": a bare claimant name from an import) is published as neither.
+ORGANIZATION_KINDS = frozenset(
+    {ActorKind.STATE, ActorKind.GOVERNMENT_BODY, ActorKind.ORGANIZATION, ActorKind.ARMED_GROUP}
+)
+# Characters that could end a <script> element or open an HTML comment inside one.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 class NoVerdict(Http404):
@@ -49,14 +68,21 @@ class NoVerdict(Http404):
 
 
 def with_claimreview_relations(queryset: QuerySet) -> QuerySet:
-    """Claims with what `claim_to_claimreview` reads prefetched (4 queries for any page)."""
+    """Claims with what `claim_to_claimreview` reads prefetched (5 queries for any page)."""
     return verdict_reviews(queryset).prefetch_related(
         Prefetch(
             "participants",
-            queryset=ClaimActor.objects.filter(role=ParticipantRole.SUBJECT)
+            queryset=ClaimActor.objects.filter(
+                role__in=[ParticipantRole.CLAIMANT, ParticipantRole.SUBJECT]
+            )
             .select_related("actor")
             .order_by("id"),
-            to_attr="claimreview_subjects",
+            to_attr="claimreview_parties",
+        ),
+        Prefetch(
+            "external_reviews",
+            queryset=ExternalReview.objects.only("id", "claim_id", "canonical_url"),
+            to_attr="claimreview_external",
         ),
         Prefetch(
             "citations",
@@ -81,11 +107,26 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(UTC).date().isoformat()
 
 
-def _actor_json(actor: Actor) -> dict[str, Any]:
-    node: dict[str, Any] = {
-        "@type": "Person" if actor.kind == ActorKind.PERSON else "Organization",
-        "name": actor.name,
-    }
+def public_claim_url(claim: Claim, root: str) -> str:
+    """The claim's public HTML page: what a reader or a search engine opens."""
+    return root + reverse("public-claim", kwargs={"pk": claim.pk})
+
+
+def jsonld_script(data: Any) -> SafeString:
+    """JSON-LD to put inside <script type="application/ld+json">: `<`, `>` and `&` are
+    escaped as JSON unicode escapes, so `</script>` and `<!--` in any value cannot break out."""
+    text = json.dumps(data, ensure_ascii=False, indent=2).translate(_SCRIPT_ESCAPES)
+    return mark_safe(text)  # noqa: S308 — nothing left that HTML would read inside the script
+
+
+def _actor_json(actor: Actor) -> dict[str, Any] | None:
+    if actor.kind == ActorKind.PERSON:
+        kind = "Person"
+    elif actor.kind in ORGANIZATION_KINDS:
+        kind = "Organization"
+    else:
+        return None
+    node: dict[str, Any] = {"@type": kind, "name": actor.name}
     if actor.wikidata_qid:
         node["sameAs"] = WIKIDATA_ITEM_URL.format(qid=actor.wikidata_qid)
     return node
@@ -107,12 +148,16 @@ def claim_to_claimreview(
     if not judged:
         raise NoVerdict(claim)
     root = _base_url(request, base_url)
-    url = root + CLAIM_PATH.format(pk=claim.pk)
+    url = public_claim_url(claim, root)
 
-    rating: dict[str, Any] = {"@type": "Rating"}
-    if RATING[status] is not None:
-        rating["ratingValue"] = RATING[status]
-    rating |= {"bestRating": 5, "worstRating": 1, "alternateName": LABEL[status]}
+    value = RATING[status]
+    rating: dict[str, Any] = {
+        "@type": "Rating",
+        "ratingValue": UNVERIFIABLE_RATING_VALUE if value is None else value,
+        "bestRating": BEST_RATING,
+        "worstRating": WORST_RATING,
+        "alternateName": LABEL[status],
+    }
 
     return {
         "@context": SCHEMA_CONTEXT,
@@ -132,17 +177,23 @@ def claim_to_claimreview(
 
 
 def _item_reviewed(claim: Claim) -> dict[str, Any]:
-    """The schema.org Claim: who it is about, and where and when it appeared."""
+    """The schema.org Claim: who made it, and where and when it appeared.
+
+    Its author is the claimant (else, for claims recorded without one, the subject); its
+    appearances are the sources that make the claim, never a fact-checker's review of it.
+    """
     item: dict[str, Any] = {"@type": "Claim"}
 
-    subjects = getattr(claim, "claimreview_subjects", None)
-    if subjects is None:
-        subjects = list(
-            claim.participants.filter(role=ParticipantRole.SUBJECT)
+    parties = getattr(claim, "claimreview_parties", None)
+    if parties is None:
+        parties = list(
+            claim.participants.filter(role__in=[ParticipantRole.CLAIMANT, ParticipantRole.SUBJECT])
             .select_related("actor")
             .order_by("id")
         )
-    authors = [_actor_json(row.actor) for row in subjects]
+    claimants = [row for row in parties if row.role == ParticipantRole.CLAIMANT]
+    chosen = claimants or [row for row in parties if row.role == ParticipantRole.SUBJECT]
+    authors = [node for row in chosen if (node := _actor_json(row.actor)) is not None]
     if authors:
         item["author"] = authors[0] if len(authors) == 1 else authors
 
@@ -153,7 +204,13 @@ def _item_reviewed(claim: Claim) -> dict[str, Any]:
             .select_related("source")
             .order_by("id")
         )
-    sources = list({c.source_id: c.source for c in citations}.values())
+    external = getattr(claim, "claimreview_external", None)
+    if external is None:
+        external = list(claim.external_reviews.only("canonical_url"))
+    reviews = {row.canonical_url for row in external}
+    sources = list(
+        {c.source_id: c.source for c in citations if c.source.canonical_url not in reviews}.values()
+    )
     # Dated sources first, earliest first; undated ones after, in the order they were cited.
     sources.sort(key=lambda s: (s.published_at is None, s.published_at or timezone.now()))
     if sources:

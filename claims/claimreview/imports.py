@@ -1,11 +1,19 @@
-"""ClaimReview in: other fact-checkers' reviews become claims with an imported verdict."""
+"""ClaimReview in: other fact-checkers' reviews become external reviews on claims.
+
+An external review is evidence about a claim, never claimtrack's verdict: the import never
+changes a claim's status, never writes a Review, and never cites the fact-checker's article as
+a place where the claim appeared. A claim it does not find (by its exact statement) is created
+`unverified`.
+"""
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -13,28 +21,33 @@ from django.db import DatabaseError, transaction
 
 from claims.claimreview.ratings import (
     STATUS_BY_RATING,
+    LabelTable,
+    date_from_url,
     parse_date,
     rating_on_five,
-    status_for_label,
 )
 from claims.models import (
     STATEMENT_MAX_LENGTH,
     Actor,
     ActorKind,
-    Citation,
     Claim,
     ClaimActor,
     ClaimKind,
-    ClaimStatus,
+    DateOrigin,
+    ExternalReview,
     ParticipantRole,
-    Stance,
+    RatingBucket,
 )
-from claims.workflow import RATING, claim_review
-from sources.canonical import canonicalize_url, domain_of
-from sources.models import Publisher, Source
+from sources.canonical import canonicalize_url, domain_of, unwrap_archive_url
+from sources.models import Publisher
 from sources.validators import validate_language_tag
 
 logger = logging.getLogger(__name__)
+
+# The report lists at most this many lines of each kind; the counts cover everything.
+REPORT_MAX_LINES = 100
+# One import reads at most this many records (a bigger file is cut there, and says so).
+IMPORT_MAX_RECORDS = 5000
 
 
 class ImportFormatError(ValidationError):
@@ -42,38 +55,72 @@ class ImportFormatError(ValidationError):
 
 
 class RecordError(Exception):
-    """Why one record cannot be imported (one line in the report)."""
+    """Why one record cannot be imported: a short reason (counted) and its detail."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
 
 
 @dataclass
 class ImportReport:
-    """What an import did: counts, one line per skipped record, and warnings."""
+    """What an import did: counts, capped lines per skipped record and warning, and reasons."""
 
     records: int = 0
     created: int = 0
+    claims_created: int = 0
     unchanged: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped_by_reason: Counter = field(default_factory=Counter)
+    warnings_count: int = 0
+    unmapped_labels: list[str] = field(default_factory=list)
     claim_ids: list[int] = field(default_factory=list)
+    external_review_ids: list[int] = field(default_factory=list)
+    # Per record, in order: (number, external review id or None when skipped, reason or "").
+    outcomes: list[tuple[int, int | None, str]] = field(default_factory=list)
+
+    def skip(self, line: str, reason: str) -> None:
+        self.skipped += 1
+        self.skipped_by_reason[reason] += 1
+        if len(self.problems) < REPORT_MAX_LINES:
+            self.problems.append(line)
+
+    def warn(self, line: str) -> None:
+        self.warnings_count += 1
+        if len(self.warnings) < REPORT_MAX_LINES:
+            self.warnings.append(line)
 
     def summary(self) -> str:
-        return (
-            f"{self.records} record(s): {self.created} imported, "
-            f"{self.unchanged} already present, {self.skipped} skipped."
+        text = (
+            f"{self.records} record(s): {self.created} imported as external reviews "
+            f"({self.claims_created} new claim(s)), {self.unchanged} already present, "
+            f"{self.skipped} skipped."
         )
+        if self.unmapped_labels:
+            text += f" {len(self.unmapped_labels)} label(s) not in the rating label table."
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "records": self.records,
             "created": self.created,
+            "claims_created": self.claims_created,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
+            "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
             "problems": self.problems,
             "warnings": self.warnings,
+            "warnings_count": self.warnings_count,
+            "unmapped_labels": self.unmapped_labels,
             "claims": self.claim_ids,
+            "external_reviews": self.external_review_ids,
             "summary": self.summary(),
         }
+
+
+# --- Shapes -------------------------------------------------------------------------------
 
 
 def _types(node: dict) -> list[str]:
@@ -85,17 +132,18 @@ def _types(node: dict) -> list[str]:
 def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
     """ClaimReview-shaped dicts from one `claims[]` entry of a Fact Check Tools response."""
     if not isinstance(claim, dict):
-        yield RecordError("claims[] entry is not a JSON object")
+        yield RecordError("not a JSON object", "a claims[] entry")
         return
     reviews = claim.get("claimReview")
     if not isinstance(reviews, list) or not reviews:
-        yield RecordError("claims[] entry has no claimReview")
+        yield RecordError("no claimReview", "a claims[] entry without reviews")
         return
     for review in reviews:
         if not isinstance(review, dict):
-            yield RecordError("claimReview entry is not a JSON object")
+            yield RecordError("not a JSON object", "a claimReview entry")
             continue
         publisher = review.get("publisher") if isinstance(review.get("publisher"), dict) else {}
+        site = publisher.get("site")
         yield {
             "@type": "ClaimReview",
             "claimReviewed": claim.get("text"),
@@ -103,8 +151,13 @@ def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
             "headline": review.get("title"),
             "datePublished": review.get("reviewDate"),
             "inLanguage": review.get("languageCode"),
-            "author": {"@type": "Organization", "name": publisher.get("name")},
+            "publisher": {
+                "@type": "Organization",
+                "name": publisher.get("name"),
+                "url": f"https://{site}/" if isinstance(site, str) and site else None,
+            },
             "reviewRating": {"alternateName": review.get("textualRating")},
+            # A claimant is a bare name: whether a person or not is not said.
             "itemReviewed": {
                 "@type": "Claim",
                 "author": claim.get("claimant"),
@@ -114,28 +167,49 @@ def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
 
 
 def _flatten(data: Any, depth: int = 0) -> Iterator[Any]:
-    """Each candidate record in the data, in order; a RecordError stands for a broken one."""
-    if depth > 3:
+    """Each candidate record in the data, in order; a RecordError stands for a broken one.
+
+    Reads one object, a list, an `@graph` (whose nodes that are not ClaimReview — the page, the
+    organisation, the breadcrumbs — are passed over), a Fact Check Tools `claims:search`
+    response, and a DataCommons `DataFeed` (`dataFeedElement`) or `DataFeedItem` (`item`).
+    """
+    if depth > 4:
         yield RecordError("nested too deeply")
     elif isinstance(data, list):
         for item in data:
             yield from _flatten(item, depth + 1)
-    elif isinstance(data, dict) and isinstance(data.get("claims"), list):
+    elif not isinstance(data, dict):
+        yield data
+    elif isinstance(data.get("claims"), list):
         for claim in data["claims"]:
             yield from _from_fact_check_tools(claim)
-    elif isinstance(data, dict) and "@graph" in data:
+    elif "@graph" in data:
         graph = data["@graph"]
-        if isinstance(graph, list):
-            for item in graph:
-                yield from _flatten(item, depth + 1)
-        else:
-            yield from _flatten(graph, depth + 1)
+        for item in graph if isinstance(graph, list) else [graph]:
+            if isinstance(item, dict) and _types(item) and "ClaimReview" not in _types(item):
+                continue
+            yield from _flatten(item, depth + 1)
+    elif "DataFeed" in _types(data) or "dataFeedElement" in data:
+        elements = data.get("dataFeedElement")
+        for item in elements if isinstance(elements, list) else [elements]:
+            yield from _flatten(item, depth + 1)
+    elif "DataFeedItem" in _types(data):
+        items = data.get("item")
+        for item in items if isinstance(items, list) else [items]:
+            yield from _flatten(item, depth + 1)
     else:
         yield data
 
 
+# --- Reading one record --------------------------------------------------------------------
+
+
 def _text(value: Any) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _verbatim(value: Any) -> str:
+    return value.strip()[:500] if isinstance(value, str) else ""
 
 
 def _first(value: Any) -> Any:
@@ -144,22 +218,69 @@ def _first(value: Any) -> Any:
     return value
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+_validate_url = URLValidator(schemes=["http", "https"])
+_HOST_LIKE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/|$)", re.IGNORECASE)
+# Author pages: a node typed Organization whose URL is one of these is a journalist.
+_PERSON_PATH = re.compile(
+    r"/(about/)?(authors?|autor(es)?|auteurs?|people|person|profiles?|staff|team|"
+    r"journalists?|writers?|reporters?|members?|user)/",
+    re.IGNORECASE,
+)
 _QID_IN_URL = re.compile(r"wikidata\.org/(?:wiki|entity)/(Q[1-9][0-9]*)\b")
 
 
+def resolve_url(value: Any, base: str = "") -> str:
+    """An absolute http(s) URL from what a record gives: scheme-less hosts get `https://`,
+    relative paths are resolved against `base` (the page); "" when neither works."""
+    text = _text(value)
+    if not text:
+        return ""
+    if text.startswith("//"):
+        text = "https:" + text
+    elif not urlsplit(text).scheme and _HOST_LIKE.match(text):
+        text = "https://" + text
+    elif not urlsplit(text).scheme and base:
+        text = urljoin(base, text)
+    try:
+        _validate_url(text)
+    except ValidationError:
+        return ""
+    return text
+
+
+def _node_url(node: Any) -> str:
+    if isinstance(node, dict):
+        return _text(node.get("url")) or _text(node.get("@id"))
+    return ""
+
+
+def _is_person(node: dict) -> bool:
+    """A node that names a person: typed Person, or an "Organization" at an author page."""
+    return "Person" in _types(node) or bool(_PERSON_PATH.search(_node_url(node)))
+
+
 @dataclass
-class _Person:
+class _Party:
     name: str
     kind: str
     qid: str = ""
 
 
-def _authors(value: Any) -> list[_Person]:
+def _claimants(value: Any) -> list[_Party]:
     """The claim's authors from `itemReviewed.author`: objects, strings, or lists of them."""
-    people = []
+    parties = []
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, str) and _text(item):
-            people.append(_Person(_text(item)[:300], ActorKind.OTHER))
+            parties.append(_Party(_text(item)[:300], ActorKind.OTHER))
         elif isinstance(item, dict) and _text(item.get("name")):
             types = _types(item)
             kind = (
@@ -178,99 +299,109 @@ def _authors(value: Any) -> list[_Person]:
                 for m in [_QID_IN_URL.search(link)]
                 if m
             ]
-            people.append(_Person(_text(item["name"])[:300], kind, qids[0] if qids else ""))
-    return people
+            parties.append(_Party(_text(item["name"])[:300], kind, qids[0] if qids else ""))
+    return parties
 
 
 @dataclass
 class _Record:
     statement: str
     url: str
-    status: ClaimStatus
-    stance: str
-    rationale: str
-    quote: str
-    title: str
-    language: str
+    archive_url: str
     publisher_name: str
-    reviewed_at: datetime | None
-    authors: list[_Person]
+    title: str
+    label: str
+    rating_value: float | None
+    best_rating: float | None
+    worst_rating: float | None
+    number_bucket: str
+    language: str
+    published_at: datetime | None
+    published_at_origin: str
+    authors: list[dict]
+    claimants: list[_Party]
 
 
-_validate_url = URLValidator(schemes=["http", "https"])
+def _statement(node: dict, warn) -> str:
+    value = node.get("claimReviewed")
+    texts = [_text(item) for item in (value if isinstance(value, list) else [value])]
+    texts = [text for text in texts if text]
+    if not texts:
+        raise RecordError("missing claimReviewed")
+    if len(set(texts)) > 1:
+        warn(f"claimReviewed gives {len(texts)} statements; the first is imported")
+    if len(texts[0]) > STATEMENT_MAX_LENGTH:
+        raise RecordError(f"claimReviewed is longer than {STATEMENT_MAX_LENGTH} characters")
+    return texts[0]
 
 
-def _read_record(node: Any, warn) -> _Record:
+def _publisher_and_authors(node: dict, review_url: str) -> tuple[str, list[dict]]:
+    """The publishing organisation's name (never a person's) and the review's authors.
+
+    `publisher` names it; else a publisher claimtrack knows for the review's site; else an
+    `author` typed Organization that is not at an author page; else the site's domain.
+    """
+    authors, organisations = [], []
+    raw_authors = node.get("author")
+    for item in raw_authors if isinstance(raw_authors, list) else [raw_authors]:
+        if isinstance(item, dict):
+            name = _text(item.get("name"))
+            if _is_person(item):
+                if name:
+                    authors.append({"name": name[:300], "url": _node_url(item)[:2000]})
+            elif name:
+                organisations.append(name)
+        elif isinstance(item, str) and _text(item):
+            authors.append({"name": _text(item)[:300], "url": ""})  # a bare name: a byline
+
+    publisher = _first(node.get("publisher"))
+    if isinstance(publisher, dict) and not _is_person(publisher):
+        name = _text(publisher.get("name"))
+    else:
+        name = _text(publisher) if isinstance(publisher, str) else ""
+    if not name:
+        known = Publisher.objects.filter(domain=domain_of(review_url)).first()
+        name = known.name if known else ""
+    return (name or (organisations[0] if organisations else "") or domain_of(review_url))[
+        :200
+    ], authors
+
+
+def _read_record(node: Any, warn, base_url: str = "") -> _Record:
     """Check one ClaimReview node and pull out what the import needs, or raise RecordError."""
     if not isinstance(node, dict):
         raise RecordError("not a JSON object")
     types = _types(node)
     if types and "ClaimReview" not in types:
-        raise RecordError(f"@type is {node.get('@type')!r}, not ClaimReview")
+        raise RecordError("not a ClaimReview", f"@type is {str(node.get('@type'))[:60]!r}")
+    statement = _statement(node, warn)
 
-    statement = _text(node.get("claimReviewed"))
-    if not statement:
-        raise RecordError("missing claimReviewed")
-    if len(statement) > STATEMENT_MAX_LENGTH:
-        raise RecordError(f"claimReviewed is longer than {STATEMENT_MAX_LENGTH} characters")
-
-    url = _text(node.get("url")) or _text(node.get("@id"))
-    if not url:
-        raise RecordError("missing url (the review's address)")
+    page = resolve_url(_node_url(node.get("mainEntityOfPage")), base_url) or base_url
+    given = _text(node.get("url")) or _text(node.get("@id"))
+    if not given:
+        raise RecordError("missing url", "the review's address")
+    url = resolve_url(given, page)
+    if not url or len(url) > 2000:
+        raise RecordError("url is not a web address", repr(given[:100]))
+    original, archive = unwrap_archive_url(url)
+    if archive and original == archive:
+        raise RecordError("url is an archive link that does not name the review", url[:100])
     try:
-        _validate_url(url)
-    except ValidationError:
-        raise RecordError(f"url {url[:100]!r} is not a web address") from None
-    if len(url) > 2000:
-        raise RecordError("url is longer than 2000 characters")
+        canonicalize_url(original)
+    except ValueError as error:
+        raise RecordError("url is not a web address", str(error)) from None
 
     rating = _first(node.get("reviewRating"))
     if not isinstance(rating, dict):
         raise RecordError("missing reviewRating")
-    label = _text(rating.get("alternateName")) or _text(rating.get("name"))
-    on_five = rating_on_five(
-        rating.get("ratingValue"), rating.get("bestRating"), rating.get("worstRating")
+    # The label verbatim (only the whitespace around it dropped: "Incorrect\r").
+    label = _verbatim(rating.get("alternateName")) or _verbatim(rating.get("name"))
+    value, best, worst = (
+        _number(rating.get(key)) for key in ("ratingValue", "bestRating", "worstRating")
     )
-    by_label = status_for_label(label) if label else None
-    if by_label is None and on_five is None and not label:
-        raise RecordError("reviewRating has neither a usable ratingValue nor an alternateName")
-
-    publisher = _first(node.get("author"))
-    if isinstance(publisher, dict):
-        publisher_name = _text(publisher.get("name"))
-    else:
-        publisher_name = _text(publisher)
-    publisher_name = publisher_name[:200] or domain_of(url)
-
-    # The label is the publisher's own words, so it wins over a number on their scale.
-    status = by_label or (STATUS_BY_RATING[on_five] if on_five else ClaimStatus.UNVERIFIABLE)
-    if label:
-        said = f"“{label}”"
-    else:
-        said = f"{rating.get('ratingValue')} (from {rating.get('worstRating', 1)} to "
-        said += f"{rating.get('bestRating', 5)})"
-    rationale = f"Imported from {publisher_name}'s review ({url}), which rated the claim {said}"
-    if on_five is not None:
-        rationale += f", {on_five} on a scale of 1 to 5"
-    rationale += "."
-    if by_label is None and on_five is None:
-        rationale += " claimtrack does not know this label, so the claim is marked unverifiable."
-        warn(f"label “{label}” is not one claimtrack knows; recorded as unverifiable")
-
-    value = RATING[status]
-    stance = (
-        Stance.MENTIONS
-        if value is None or value == 3
-        else Stance.REFUTES
-        if value <= 2
-        else Stance.SUPPORTS
-    )
-
-    title = _text(node.get("headline")) or _text(node.get("name")) or _text(node.get("title"))
-    raw_date = node.get("datePublished")
-    reviewed_at = parse_date(raw_date)
-    if raw_date not in (None, "") and reviewed_at is None:
-        warn(f"datePublished {str(raw_date)[:40]!r} is not a date; the import time is used")
+    on_five = rating_on_five(rating.get("ratingValue"), best or 5, 1 if worst is None else worst)
+    if not label and on_five is None:
+        raise RecordError("no rating", "reviewRating has neither a label nor a usable ratingValue")
 
     language = _text(_first(node.get("inLanguage")))
     try:
@@ -280,22 +411,41 @@ def _read_record(node: Any, warn) -> _Record:
             warn(f"inLanguage {language[:20]!r} is not a language tag; left empty")
         language = ""
 
-    item = node.get("itemReviewed")
-    authors = _authors(item.get("author")) if isinstance(item, dict) else []
+    raw_date = node.get("datePublished")
+    published_at, origin = parse_date(raw_date), DateOrigin.RECORD
+    if published_at is None:
+        if raw_date not in (None, ""):
+            warn(f"datePublished {str(raw_date)[:40]!r} is not a date")
+        published_at, origin = date_from_url(original), DateOrigin.URL
+        if published_at is None:
+            origin = DateOrigin.MISSING
+            warn("no review date (neither datePublished nor a date in the URL); left empty")
+        else:
+            warn(f"no datePublished; the date {published_at.date()} is read from the URL")
 
+    publisher_name, authors = _publisher_and_authors(node, original)
+    item = node.get("itemReviewed")
+    title = _text(node.get("headline")) or _text(node.get("name")) or _text(node.get("title"))
     return _Record(
         statement=statement,
-        url=url,
-        status=status,
-        stance=stance,
-        rationale=rationale,
-        quote=title or statement,
-        title=title[:500],
-        language=language,
+        url=original,
+        archive_url=archive,
         publisher_name=publisher_name,
-        reviewed_at=reviewed_at,
+        title=title[:500],
+        label=label,
+        rating_value=value,
+        best_rating=best,
+        worst_rating=worst,
+        number_bucket=STATUS_BY_RATING[on_five].value if on_five else RatingBucket.UNMAPPED,
+        language=language,
+        published_at=published_at,
+        published_at_origin=origin,
         authors=authors,
+        claimants=_claimants(item.get("author")) if isinstance(item, dict) else [],
     )
+
+
+# --- Writing one record --------------------------------------------------------------------
 
 
 def _as(obj, user):
@@ -305,77 +455,80 @@ def _as(obj, user):
     return obj
 
 
-def _actor_for(person: _Person, user) -> Actor:
-    if person.qid:
-        found = Actor.objects.filter(wikidata_qid=person.qid).first()
+def _actor_for(party: _Party, user) -> Actor:
+    if party.qid:
+        found = Actor.objects.filter(wikidata_qid=party.qid).first()
         if found:
             return found
-    found = Actor.objects.filter(name__iexact=person.name).order_by("id").first()
+    found = Actor.objects.filter(name__iexact=party.name).order_by("id").first()
     if found:
         return found
-    actor = _as(Actor(name=person.name, kind=person.kind, wikidata_qid=person.qid), user)
+    actor = _as(Actor(name=party.name, kind=party.kind, wikidata_qid=party.qid), user)
     actor.save()
     return actor
 
 
-def _import_record(record: _Record, user) -> Claim | None:
-    """Create the claim, its source, citation and imported review; None if already there."""
+def _import_record(
+    record: _Record, user, labels: LabelTable, report: ImportReport
+) -> tuple[ExternalReview, bool]:
+    """`(review, created)`: the external review recorded (with its claim when new), or the one
+    already there for this claim and review URL."""
+    claim = Claim.objects.filter(statement=record.statement).order_by("id").first()
     canonical = canonicalize_url(record.url)
-    source = Source.objects.filter(canonical_url=canonical).first()
-    if (
-        source
-        and Claim.objects.filter(statement=record.statement, citations__source=source).exists()
-    ):
-        return None
-    if source is None:
-        domain = domain_of(record.url)
-        publisher = Publisher.objects.filter(domain=domain).first()
-        if publisher is None:
-            publisher = _as(Publisher(name=record.publisher_name, domain=domain), user)
-            publisher.save()
-        source = _as(
-            Source(
-                url=record.url,
-                title=record.title,
-                publisher=publisher,
-                language=record.language,
-                published_at=record.reviewed_at,
-                created_by=user,
-            ),
-            user,
+    existing = claim and claim.external_reviews.filter(canonical_url=canonical).first()
+    if existing:
+        return existing, False
+    if claim is None:
+        claim = _as(
+            Claim(statement=record.statement, kind=ClaimKind.STATEMENT, created_by=user), user
         )
-        source.save()
+        claim.save()
+        report.claims_created += 1
+        for party in record.claimants:
+            _as(
+                ClaimActor(
+                    claim=claim, actor=_actor_for(party, user), role=ParticipantRole.CLAIMANT
+                ),
+                user,
+            ).save()
+    publisher = Publisher.objects.filter(domain=domain_of(record.url)).first()
+    if publisher is None:
+        publisher = _as(Publisher(name=record.publisher_name, domain=domain_of(record.url)), user)
+        publisher.save()
 
-    claim = _as(Claim(statement=record.statement, kind=ClaimKind.STATEMENT, created_by=user), user)
-    claim.save()
-    for person in record.authors:
-        _as(
-            ClaimActor(claim=claim, actor=_actor_for(person, user), role=ParticipantRole.SUBJECT),
-            user,
-        ).save()
-    # The review's page text is not stored, so the quote stays unanchored ("unchecked").
-    citation = _as(
-        Citation(
+    rating_label = None
+    if record.label:
+        rating_label, _ = labels.find_or_add(record.label, record.language)
+        if rating_label.bucket == RatingBucket.UNMAPPED and record.label not in (
+            report.unmapped_labels
+        ):
+            report.unmapped_labels.append(record.label)
+    review = _as(
+        ExternalReview(
             claim=claim,
-            source=source,
-            stance=record.stance,
-            quote=record.quote,
-            note="Imported from ClaimReview.",
-            created_by=user,
+            publisher=publisher,
+            review_url=record.url,
+            archive_url=record.archive_url,
+            title=record.title,
+            label=record.label,
+            rating_label=rating_label,
+            rating=record.number_bucket,
+            rating_value=record.rating_value,
+            best_rating=record.best_rating,
+            worst_rating=record.worst_rating,
+            language=record.language,
+            published_at=record.published_at,
+            published_at_origin=record.published_at_origin,
+            authors=record.authors,
+            imported_by=user,
         ),
         user,
     )
-    citation.save()
-    claim_review(
-        claim=claim,
-        status=record.status,
-        reviewer=user,
-        rationale=record.rationale,
-        citations=[citation],
-        imported=True,
-        reviewed_at=record.reviewed_at,
-    )
-    return claim
+    # The fields' own rules; uniqueness was looked up above and the database holds it too.
+    review.clean_fields(exclude=["claim", "publisher", "rating_label"])
+    review.save()
+    claim.touch()  # the claim's page now shows one more review: a new version, a new ETag
+    return review, True
 
 
 def _reason(error: ValidationError) -> str:
@@ -386,21 +539,25 @@ def _reason(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def import_claimreview(data: Any, *, user) -> ImportReport:
-    """Import parsed ClaimReview JSON: one object, a list, an `@graph` or a `claims:search`.
+def import_claimreview(data: Any, *, user, base_url: str = "") -> ImportReport:
+    """Import parsed ClaimReview JSON as external reviews (see `_flatten` for the shapes).
 
-    Each record is imported in its own savepoint: a bad one is skipped and reported, the rest
-    still import. A record whose review URL and claimReviewed are already in claimtrack is left
-    as it is (re-importing creates nothing). Raises ImportFormatError only when `data` is not
-    JSON objects at all.
+    Each record is imported in its own savepoint: a bad one is skipped and reported with its
+    reason, the rest still import. A record whose claim already has a review at the same
+    (canonical, unarchived) URL is left as it is. `base_url` resolves relative review URLs.
+    Raises ImportFormatError only when `data` is not JSON objects at all.
     """
     if not isinstance(data, dict | list):
         raise ImportFormatError(
-            "Expected ClaimReview JSON: an object, a list, an @graph, or a Fact Check Tools "
-            f"claims:search response; got {type(data).__name__}."
+            "Expected ClaimReview JSON: an object, a list, an @graph, a DataCommons DataFeed, "
+            f"or a Fact Check Tools claims:search response; got {type(data).__name__}."
         )
     report = ImportReport()
+    labels = LabelTable()
     for number, node in enumerate(_flatten(data), start=1):
+        if number > IMPORT_MAX_RECORDS:
+            report.warn(f"only the first {IMPORT_MAX_RECORDS} records were read; split the file")
+            break
         report.records = number
         prefix = f"record {number}: "
         # Warnings matter only for what was imported; a skipped record gets its one reason.
@@ -408,26 +565,32 @@ def import_claimreview(data: Any, *, user) -> ImportReport:
         try:
             if isinstance(node, RecordError):
                 raise node
-            record = _read_record(node, warnings.append)
+            record = _read_record(node, warnings.append, base_url)
             with transaction.atomic():
-                claim = _import_record(record, user)
+                review, created = _import_record(record, user, labels, report)
         except RecordError as error:
-            reason = str(error)
+            reason, line = error.reason, str(error)
         except ValidationError as error:
-            reason = _reason(error)
+            reason, line = "invalid", _reason(error)
         except DatabaseError as error:
-            reason = f"the database refused it ({error.__class__.__name__}: {error})"
+            reason = "the database refused it"
+            line = f"{reason} ({error.__class__.__name__}: {str(error)[:200]})"
         except Exception as error:  # noqa: BLE001 — one odd record must not stop the file
             logger.debug("ClaimReview record %s failed", number, exc_info=True)
-            reason = f"could not be imported ({error.__class__.__name__}: {error})"
+            reason = "could not be imported"
+            line = f"{reason} ({error.__class__.__name__}: {str(error)[:200]})"
         else:
-            if claim is None:
+            report.outcomes.append((number, review.pk, ""))
+            if not created:
                 report.unchanged += 1
             else:
                 report.created += 1
-                report.claim_ids.append(claim.pk)
-                report.warnings += [prefix + warning for warning in warnings]
+                report.external_review_ids.append(review.pk)
+                if review.claim_id not in report.claim_ids:
+                    report.claim_ids.append(review.claim_id)
+                for warning in warnings:
+                    report.warn(prefix + warning)
             continue
-        report.skipped += 1
-        report.problems.append(prefix + reason)
+        report.outcomes.append((number, None, reason))
+        report.skip(prefix + line, reason)
     return report

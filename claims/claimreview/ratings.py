@@ -1,14 +1,17 @@
 """What other fact-checkers' ratings, labels and dates mean in claimtrack's terms."""
 
+import csv
 import re
 import unicodedata
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 
-from claims.models import ClaimStatus
+from claims.models import ClaimStatus, RatingBucket, RatingLabel
 from claims.workflow import RATING
 
 # --- Ratings and labels -------------------------------------------------------------------
@@ -17,72 +20,86 @@ STATUS_BY_RATING: dict[int, ClaimStatus] = {
     value: status for status, value in RATING.items() if value is not None
 }
 
-# Fact-checkers' labels, compared after `_normalise_label` (lower case, no accents, no
-# punctuation). Several languages, because the ClaimReview that circulates is multilingual.
-_LABELS: dict[ClaimStatus, str] = {
-    ClaimStatus.CONFIRMED: (
-        "true, correct, accurate, confirmed, verified, fact, vrai, exact, verdadero, cierto, "
-        "verdadeiro, vero, wahr, richtig, waar, juist"
-    ),
-    ClaimStatus.MOSTLY_TRUE: (
-        "mostly true, mostly correct, mostly accurate, largely true, largely accurate, "
-        "plutôt vrai, en grande partie vrai, mayormente verdadero, casi verdadero, "
-        "principalmente verdadero, quase verdadeiro, weitgehend richtig, grotendeels waar"
-    ),
-    ClaimStatus.MIXED: (
-        "mixed, mixture, half true, half false, partly true, partly false, partially true, "
-        "partially false, partially correct, mixte, à moitié vrai, en partie vrai, "
-        "partiellement vrai, partiellement faux, verdad a medias, a medias, medio verdadero, "
-        "parcialmente verdadero, parcialmente falso, impreciso, teilweise richtig, "
-        "teilweise falsch, halb wahr, gemischt, deels waar, mezza verità, in parte vero"
-    ),
-    ClaimStatus.MISLEADING: (
-        "misleading, mostly false, mostly untrue, largely false, barely true, exaggerated, "
-        "exaggeration, missing context, lacks context, needs context, out of context, "
-        "cherry picks, spin, trompeur, trompeuse, plutôt faux, exagéré, hors contexte, "
-        "manque de contexte, engañoso, engañosa, mayormente falso, principalmente falso, "
-        "exagerado, sacado de contexto, fuera de contexto, sin contexto, enganador, "
-        "fuorviante, irreführend, missverständlich, grotendeels onwaar, misleidend"
-    ),
-    ClaimStatus.FALSE: (
-        "false, pants on fire, incorrect, untrue, not true, wrong, fake, fake news, fabricated, "
-        "hoax, four pinocchios, inaccurate, baseless, faux, fausse, infox, falso, falsa, bulo, "
-        "mentira, falsch, unwahr, onwaar, nep, fals"
-    ),
-    ClaimStatus.UNVERIFIABLE: (
-        "unverifiable, unproven, unsupported, unsubstantiated, no evidence, not verifiable, "
-        "cannot be verified, unverified, inconclusive, undetermined, invérifiable, "
-        "non vérifiable, non prouvé, sans preuve, inverificable, no verificable, "
-        "sin evidencia, sin pruebas, no comprobado, não comprovado, unbelegt, nicht belegt, "
-        "onbewezen"
-    ),
-}
+LABELS_CSV = Path(__file__).with_name("labels.csv")
+
+# A verdict word followed by its explanation: "FALSO: …", "False. The photo…", "Mostly false –".
+_HEAD = re.compile(r"[.:;,!?(\[\n\r|–—]| - ")
 
 
-def _normalise_label(text: str) -> str:
+def normalise_label(text: str) -> str:
+    """A label as compared: lower case, no accents, punctuation and underscores as spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Hyphens, underscores and punctuation all read as spaces: "half-true", "mostly_true".
     return " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 
-STATUS_BY_LABEL: dict[str, ClaimStatus] = {
-    _normalise_label(label): status
-    for status, labels in _LABELS.items()
-    for label in labels.split(",")
-}
+def label_head(label: str) -> str:
+    """The label's leading verdict, before its explanation ("FALSO: el vídeo…" → "FALSO")."""
+    return _HEAD.split(label.strip(), maxsplit=1)[0]
 
 
-def status_for_label(label: str) -> ClaimStatus | None:
-    """The status a fact-checker's label means, or None when it is not one we know.
+class LabelTable:
+    """The rating label table (claims.RatingLabel) held in memory for one import.
 
-    "False." and "Mostly false: the figures…" are read by what comes before the punctuation.
+    `find` matches a label in the record's language first, then a label for any language; the
+    whole label first, then its leading verdict word. `find_or_add` records a label that
+    matches nothing as `unmapped`, so an editor can map it once in the admin.
     """
-    whole = _normalise_label(label)
-    if whole in STATUS_BY_LABEL:
-        return STATUS_BY_LABEL[whole]
-    head = re.split(r"[.:;,!(\[\n–—]| - ", label, maxsplit=1)[0]
-    return STATUS_BY_LABEL.get(_normalise_label(head))
+
+    def __init__(self):
+        self.by_key: dict[str, list[RatingLabel]] = {}
+        for row in RatingLabel.objects.order_by("id"):
+            self.by_key.setdefault(row.key, []).append(row)
+
+    def _lookup(self, key: str, language: str):
+        rows = self.by_key.get(key, [])
+        base = language.split("-")[0].lower()
+        for wanted in (language, base, ""):
+            for row in rows:
+                if row.language == wanted:
+                    return row
+        return rows[0] if rows else None
+
+    def find(self, label: str, language: str = ""):
+        """The RatingLabel the label matches, or None."""
+        found = self._lookup(normalise_label(label), language)
+        if found is None or found.bucket == RatingBucket.UNMAPPED:
+            head = normalise_label(label_head(label))
+            by_head = self._lookup(head, language) if head else None
+            if by_head is not None and by_head.bucket != RatingBucket.UNMAPPED:
+                return by_head
+        return found
+
+    def find_or_add(self, label: str, language: str = ""):
+        """`(row, added)`: the matching RatingLabel, or a new unmapped one for this label."""
+        found = self.find(label, language)
+        if found is not None:
+            return found, False
+        row = RatingLabel(label=label[:500], language=language, bucket=RatingBucket.UNMAPPED)
+        row.note = "Met in an import; not mapped yet."
+        row.save()
+        self.by_key.setdefault(row.key, []).append(row)
+        return row, True
+
+
+def seed_rating_labels(model) -> int:
+    """Load labels.csv into the RatingLabel table `model` (a migration's historical model)."""
+    created = 0
+    with LABELS_CSV.open(encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(file):
+            key = normalise_label(row["label"])
+            _, made = model.objects.get_or_create(
+                key=key[:500],
+                language=row["language"],
+                defaults={
+                    "label": row["label"][:500],
+                    "bucket": row["bucket"],
+                    "note": "; ".join(part for part in (row["source"], row["note"]) if part),
+                },
+            )
+            created += made
+    return created
 
 
 def _number(value: Any) -> float | None:
@@ -178,3 +195,39 @@ def parse_date(value: Any) -> datetime | None:
     if timezone.is_naive(found):
         found = found.replace(tzinfo=UTC)
     return found.astimezone(UTC)
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_DATE_IN_PATH = (
+    # /2020/03/27/, /2022/oct/28/
+    re.compile(r"/((?:19|20)\d\d)/(\d\d?|[a-z]{3})/(\d\d?)(?=/|$)", re.IGNORECASE),
+    # /20221008/ or -20221008-
+    re.compile(r"[/_-]((?:19|20)\d\d)(\d\d)(\d\d)(?=[/_.-]|$)"),
+    # -2021-11-08 or /2021-11-08/
+    re.compile(r"[/_-]((?:19|20)\d\d)-(\d\d)-(\d\d)(?=[/_.-]|$)"),
+)
+
+
+def date_from_url(url: str) -> datetime | None:
+    """The date a review URL's path states (`/2020/03/27/`, `/2022/oct/28/`, `-2021-11-08`).
+
+    Only a full year-month-day counts; None when the path has none or it is not a real date.
+    """
+    path = urlsplit(url).path if isinstance(url, str) else ""
+    for pattern in _DATE_IN_PATH:
+        for found in pattern.finditer(path):
+            year, month, day = found.groups()
+            month_number = _MONTHS.get(month.lower()[:3]) if month.isalpha() else int(month)
+            try:
+                moment = datetime(int(year), month_number or 0, int(day), tzinfo=UTC)
+            except ValueError:
+                continue
+            if moment <= timezone.now():
+                return moment
+    return None

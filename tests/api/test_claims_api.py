@@ -12,6 +12,7 @@ from tests.factories import (
     ClaimCountryFactory,
     ClaimFactory,
     EventFactory,
+    ExternalReviewFactory,
     PublisherFactory,
     SourceFactory,
 )
@@ -477,8 +478,12 @@ def test_claims_list_runs_a_fixed_number_of_queries(
 def test_claim_detail_runs_a_fixed_number_of_queries(api_client, django_assert_num_queries):
     make_full_claims(1)
     claim = Claim.objects.get()
-    with django_assert_num_queries(4):
-        assert api_client.get(f"{LIST}{claim.pk}/").status_code == 200
+    ExternalReviewFactory.create_batch(2, claim=claim)
+    # The claim with its parts, then its external reviews with their publishers.
+    with django_assert_num_queries(5):
+        response = api_client.get(f"{LIST}{claim.pk}/")
+    assert response.status_code == 200
+    assert response.json()["external_summary"]["count"] == 2
 
 
 def test_claims_list_never_counts_the_whole_table(api_client, django_capture_on_commit_callbacks):

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from claims.models import Claim, Review
@@ -160,6 +162,48 @@ def test_claimreview_import_is_for_reviewers_and_reports_counts(reviewer_client,
     response = reviewer_client.post("/api/v1/claimreview/import/", data, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["created"] == 1
-    assert Claim.objects.get(statement=data["claimReviewed"]).status == "false"
+    claim = Claim.objects.get(statement=data["claimReviewed"])
+    assert claim.status == "unverified"  # their verdict is evidence, not ours
+    assert claim.external_reviews.get().rating == "false"
     again = reviewer_client.post("/api/v1/claimreview/import/", data, format="json")
     assert (again.status_code, again.json()["created"]) == (200, 0)
+
+
+def test_claimreview_import_takes_json_ld_and_its_report_counts_skips_by_reason(
+    reviewer_client, api_client
+):
+    records = [{"@type": "ClaimReview", "url": f"https://f.example/{n}"} for n in range(150)]
+    records.append(
+        {
+            "@type": "ClaimReview",
+            "url": "https://f.example/ok",
+            "claimReviewed": "The bridge opened in 2022.",
+            "reviewRating": {"alternateName": "Rather odd"},
+        }
+    )
+    response = reviewer_client.post(
+        "/api/v1/claimreview/import/",
+        json.dumps(records),
+        content_type="application/ld+json",
+    )
+    assert response.status_code == 201, response.content
+    report = response.json()
+    assert (report["created"], report["skipped"]) == (1, 150)
+    assert report["skipped_by_reason"] == {"missing claimReviewed": 150}
+    assert len(report["problems"]) == 100
+    assert report["unmapped_labels"] == ["Rather odd"]
+    claim_id = report["claims"][0]
+    detail = api_client.get(f"/api/v1/claims/{claim_id}/").json()
+    assert detail["external_summary"] == {
+        "count": 1,
+        "by_rating": {"unmapped": 1},
+        "publishers": ["f.example"],
+    }
+    assert detail["external_reviews"][0]["label"] == "Rather odd"
+    listed = api_client.get("/api/v1/external-reviews/", {"rating": "unmapped"}).json()
+    assert [r["claim"] for r in listed["results"]] == [claim_id]
+    claims = api_client.get("/api/v1/claims/", {"external_rating": "unmapped"}).json()
+    assert [c["id"] for c in claims["results"]] == [claim_id]
+    none = api_client.get("/api/v1/claims/", {"fact_checked_by": "other.example"}).json()
+    assert none["results"] == []
+    assert api_client.get("/api/v1/claimreview/").json()["@graph"] == []

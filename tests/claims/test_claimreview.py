@@ -13,19 +13,32 @@ from django.http import Http404
 
 from claims.claimreview import (
     ImportFormatError,
+    LabelTable,
     NoVerdict,
     claim_to_claimreview,
     claimreview_graph,
+    date_from_url,
     import_claimreview,
+    jsonld_script,
     parse_date,
     rating_on_five,
-    status_for_label,
     with_claimreview_relations,
 )
-from claims.claimreview import imports as claimreview_imports
-from claims.models import Actor, Citation, Claim, ClaimActor, Review
+from claims.claimreview.imports import REPORT_MAX_LINES
+from claims.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimActor,
+    DateOrigin,
+    ExternalReview,
+    RatingBucket,
+    RatingLabel,
+    Review,
+)
 from claims.workflow import LABEL, VERDICTS, claim_review
 from sources.models import Publisher, Source
+from tests.conftest import ensure_rating_labels
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -45,7 +58,7 @@ EXPECTED_RATING = {
     S.MIXED: 3,
     S.MISLEADING: 2,
     S.FALSE: 1,
-    S.UNVERIFIABLE: None,
+    S.UNVERIFIABLE: 3,  # the neutral middle; alternateName says Unverifiable
 }
 EXPECTED_LABEL = {
     S.CONFIRMED: "True",
@@ -115,14 +128,13 @@ def test_every_verdict_exports_as_claimreview_field_by_field(settings, reviewer,
     settings.CLAIMTRACK_ORG_NAME = "Desk Example"
     settings.CLAIMTRACK_ORG_URL = "https://desk.example/"
     claim = reviewed_claim(reviewer, verdict, statement="Ports deal signed in March.")
-    url = f"{BASE}/api/v1/claims/{claim.pk}/"
+    url = f"{BASE}/claims/{claim.pk}/"
 
     doc = claim_to_claimreview(claim, base_url=BASE)
 
     rating = {"@type": "Rating", "bestRating": 5, "worstRating": 1}
     rating["alternateName"] = EXPECTED_LABEL[verdict]
-    if EXPECTED_RATING[verdict] is not None:
-        rating["ratingValue"] = EXPECTED_RATING[verdict]
+    rating["ratingValue"] = EXPECTED_RATING[verdict]
     assert doc == {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -152,10 +164,11 @@ def test_every_verdict_exports_as_claimreview_field_by_field(settings, reviewer,
 
 
 @pytest.mark.django_db
-def test_unverifiable_has_a_label_but_no_rating_value(reviewer):
+def test_unverifiable_has_its_label_and_a_rating_value_within_the_scale(reviewer):
     doc = claim_to_claimreview(reviewed_claim(reviewer, S.UNVERIFIABLE), base_url=BASE)
-    assert "ratingValue" not in doc["reviewRating"]
-    assert doc["reviewRating"]["alternateName"] == "Unverifiable"
+    rating = doc["reviewRating"]
+    assert rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
+    assert rating["alternateName"] == "Unverifiable"
 
 
 @pytest.mark.django_db
@@ -169,14 +182,14 @@ def test_the_organization_defaults_to_claimtrack_at_the_site_root(settings, revi
         "name": "claimtrack",
         "url": "http://testserver/",
     }
-    assert doc["url"] == f"http://testserver/api/v1/claims/{claim.pk}/"
+    assert doc["url"] == f"http://testserver/claims/{claim.pk}/"
 
 
 @pytest.mark.django_db
 def test_a_subject_that_is_not_a_person_is_an_organization_without_sameas_if_no_qid(reviewer):
     claim = ClaimFactory()
     ClaimActorFactory(claim=claim, actor=ActorFactory(name="Kingdom of Example", kind="state"))
-    ClaimActorFactory(claim=claim, actor=ActorFactory(name="Somebody"), role="claimant")
+    ClaimActorFactory(claim=claim, actor=ActorFactory(name="Observer"), role="object")
     CitationFactory(claim=claim, stance=Citation.Stance.REFUTES)
     claim_review(claim=claim, status=S.FALSE, reviewer=reviewer, rationale="No.")
     item = claim_to_claimreview(claim, base_url=BASE)["itemReviewed"]
@@ -184,6 +197,58 @@ def test_a_subject_that_is_not_a_person_is_an_organization_without_sameas_if_no_
         "@type": "Claim",
         "author": {"@type": "Organization", "name": "Kingdom of Example"},
     }
+
+
+@pytest.mark.django_db
+def test_the_claimant_is_the_claims_author_a_person_by_kind_and_an_unknown_kind_is_left_out(
+    reviewer,
+):
+    claim = ClaimFactory()
+    ClaimActorFactory(claim=claim, actor=ActorFactory(name="Kingdom of Example", kind="state"))
+    head = ActorFactory(name="A Head of State", kind=Actor.Kind.PERSON)
+    ClaimActorFactory(claim=claim, actor=head, role="claimant")
+    somebody = ActorFactory(name="facebook user", kind="other")
+    ClaimActorFactory(claim=claim, actor=somebody, role="claimant")
+    CitationFactory(claim=claim, stance=Citation.Stance.REFUTES)
+    claim_review(claim=claim, status=S.FALSE, reviewer=reviewer, rationale="No.")
+    item = claim_to_claimreview(Claim.objects.get(pk=claim.pk), base_url=BASE)["itemReviewed"]
+    assert item["author"] == {"@type": "Person", "name": "A Head of State"}
+
+
+@pytest.mark.django_db
+def test_a_fact_checkers_article_is_never_an_appearance_of_the_claim(reviewer, importer):
+    claim = reviewed_claim(reviewer, S.FALSE)
+    article = f"https://wire.example/{claim.pk}/"  # cited as making the claim…
+    record = load("single.json") | {"url": article, "claimReviewed": claim.statement}
+    import_claimreview(record, user=importer)  # …but it is a fact-check of it
+    item = claim_to_claimreview(Claim.objects.get(pk=claim.pk), base_url=BASE)["itemReviewed"]
+    assert article not in item["appearance"]
+    assert item["firstAppearance"] == f"https://daily.example/{claim.pk}/"
+
+
+@pytest.mark.django_db
+def test_json_ld_in_html_cannot_end_the_script_or_open_a_comment(reviewer, client):
+    statement = "Evil </script><script>alert(1)</script> <!-- & more"
+    claim = reviewed_claim(reviewer, S.FALSE, statement=statement)
+    page = client.get(f"/claims/{claim.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    script = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in script and ">" not in script
+    assert json.loads(script)["claimReviewed"] == statement
+    assert json.loads(script)["url"] == f"http://testserver/claims/{claim.pk}/"
+    assert "&lt;/script&gt;" in html  # the heading shows it, escaped
+    assert jsonld_script({"a": "</script><!--"}) == '{\n  "a": "\\u003c/script\\u003e\\u003c!--"\n}'
+
+
+@pytest.mark.django_db
+def test_the_public_page_of_a_claim_without_a_verdict_has_no_claimreview(client):
+    claim = ClaimFactory(statement="Not yet checked.")
+    page = client.get(f"/claims/{claim.pk}/")
+    assert page.status_code == 200
+    assert "application/ld+json" not in page.content.decode()
+    assert "Not yet checked." in page.content.decode()
+    assert client.get("/claims/999999/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -225,7 +290,7 @@ def test_the_feed_holds_only_claims_with_a_verdict_in_constant_queries(
     reviewed = [reviewed_claim(reviewer, v) for v in (S.FALSE, S.CONFIRMED)]
     ClaimFactory(status=S.IN_REVIEW)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         feed = claimreview_graph(with_claimreview_relations(Claim.objects.all()), base_url=BASE)
     assert feed["@context"] == "https://schema.org"
     assert [node["claimReviewed"] for node in feed["@graph"]] == [
@@ -234,7 +299,7 @@ def test_the_feed_holds_only_claims_with_a_verdict_in_constant_queries(
     assert all("@context" not in node for node in feed["@graph"])
 
     reviewed += [reviewed_claim(reviewer, v) for v in (S.MIXED, S.MISLEADING, S.UNVERIFIABLE)]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         feed = claimreview_graph(with_claimreview_relations(Claim.objects.all()), base_url=BASE)
     assert len(feed["@graph"]) == 5
     single = claim_to_claimreview(Claim.objects.get(pk=reviewed[0].pk), base_url=BASE)
@@ -245,36 +310,88 @@ def test_the_feed_holds_only_claims_with_a_verdict_in_constant_queries(
 # --- In: labels, ratings, dates ------------------------------------------------------------
 
 
+@pytest.fixture
+def labels(db):
+    ensure_rating_labels()
+    return LabelTable()
+
+
 @pytest.mark.parametrize(
-    ("label", "status"),
+    ("label", "language", "bucket"),
     [
-        ("Falso", S.FALSE),
-        ("Faux", S.FALSE),
-        ("FALSE", S.FALSE),
-        ("Pants on Fire!", S.FALSE),
-        ("False. The photo is from 2015.", S.FALSE),
-        ("Vrai", S.CONFIRMED),
-        ("Verdadero", S.CONFIRMED),
-        ("Engañoso", S.MISLEADING),
-        ("enganoso", S.MISLEADING),
-        ("Trompeur", S.MISLEADING),
-        ("Mostly False", S.MISLEADING),
-        ("Half True", S.MIXED),
-        ("half-true", S.MIXED),
-        ("À moitié vrai", S.MIXED),
-        ("Mostly true", S.MOSTLY_TRUE),
-        ("Unproven", S.UNVERIFIABLE),
-        ("Four Bananas", None),
-        ("", None),
+        ("Falso", "es", "false"),
+        ("Faux", "fr", "false"),
+        ("FALSE", "en", "false"),
+        ("Pants on Fire!", "en", "false"),
+        ("False. The photo is from 2015.", "en", "false"),
+        ("FALSO: el vídeo es de 2019", "es", "false"),
+        ("Incorrect\r", "en", "false"),
+        ("Vrai", "fr", "confirmed"),
+        ("Verdadero", "es", "confirmed"),
+        ("Engañoso", "es", "misleading"),
+        ("enganoso", "es", "misleading"),
+        ("Trompeur", "fr", "misleading"),
+        ("Mostly False", "en", "misleading"),
+        ("Half True", "en", "mixed"),
+        ("half-true", "en", "mixed"),
+        ("À moitié vrai", "fr", "mixed"),
+        ("Mostly true", "en", "mostly_true"),
+        ("Unproven", "en", "unverifiable"),
+        # Clearly rated labels 1.x guessed as unverifiable (issue 13).
+        ("Three Pinocchios", "en", "misleading"),
+        ("Altered", "en", "false"),
+        ("False Context", "en", "misleading"),
+        ("Unfounded", "en", "unverifiable"),
+        ("Exaggerates", "en", "misleading"),
+        ("زائف", "ar", "false"),
+        ("錯誤", "zh", "false"),
+        ("really_false", "fr", "false"),
+        # A label spelled as in another language's table still matches.
+        ("Falso", "", "false"),
     ],
 )
-def test_fact_checkers_labels_map_to_statuses(label, status):
-    assert status_for_label(label) == status
+def test_fact_checkers_labels_map_to_buckets_through_the_label_table(
+    labels, label, language, bucket
+):
+    assert labels.find(label, language).bucket == bucket
+
+
+@pytest.mark.django_db
+def test_a_label_nobody_mapped_is_stored_unmapped_never_guessed(labels):
+    assert labels.find("Four Bananas", "en") is None
+    row, added = labels.find_or_add("Four Bananas", "en")
+    assert (added, row.bucket) == (True, RatingBucket.UNMAPPED)
+    assert labels.find_or_add("four  bananas!", "en") == (row, False)
+
+
+@pytest.mark.django_db
+def test_the_seed_holds_several_hundred_labels_in_at_least_eight_languages():
+    assert RatingLabel.objects.count() >= 500
+    languages = set(RatingLabel.objects.exclude(language="").values_list("language", flat=True))
+    assert len(languages) >= 8
+    assert not RatingLabel.objects.filter(bucket=RatingBucket.UNMAPPED).exists()
 
 
 @pytest.mark.parametrize("status", sorted(VERDICTS))
-def test_every_label_claimtrack_exports_reads_back_as_its_status(status):
-    assert status_for_label(LABEL[status]) == status
+def test_every_label_claimtrack_exports_reads_back_as_its_status(labels, status):
+    assert labels.find(LABEL[status], "en").bucket == status
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.politifact.com/factchecks/2022/oct/28/x/y/", dt.date(2022, 10, 28)),
+        ("https://example.com/2020/03/27/some-story/", dt.date(2020, 3, 27)),
+        ("https://www.newtral.es/pobreza-factcheck/20221008/", dt.date(2022, 10, 8)),
+        ("https://www.indiatoday.in/fact-check/story/x-2021-11-08", dt.date(2021, 11, 8)),
+        ("https://example.com/2020/13/45/not-a-date/", None),
+        ("https://example.com/stories/12345678/", None),
+        ("https://example.com/about/", None),
+    ],
+)
+def test_a_date_is_read_from_the_review_url_path_only_when_it_is_a_real_day(url, expected):
+    found = date_from_url(url)
+    assert (found.date() if found else None) == expected
 
 
 @pytest.mark.parametrize(
@@ -331,49 +448,64 @@ def load(name):
 
 
 @pytest.mark.django_db
-def test_one_claimreview_object_becomes_a_claim_source_citation_and_imported_review(importer):
+def test_one_claimreview_object_becomes_an_external_review_on_a_new_unverified_claim(importer):
     report = import_claimreview(load("single.json"), user=importer)
 
-    assert (report.records, report.created, report.skipped) == (1, 1, 0)
+    assert (report.records, report.created, report.claims_created, report.skipped) == (1, 1, 1, 0)
     claim = Claim.objects.get()
     assert report.claim_ids == [claim.pk]
     assert claim.statement == "The port agreement was signed by both governments in March 2024."
-    assert claim.kind == Claim.Kind.STATEMENT
-    assert claim.status == S.FALSE
-    assert claim.created_by == importer
+    assert (claim.kind, claim.status, claim.created_by) == (
+        Claim.Kind.STATEMENT,
+        S.UNVERIFIED,
+        importer,
+    )
+    # Their verdict is not ours: no review, no citation of their article, no source.
+    assert not Review.objects.exists()
+    assert not Citation.objects.exists()
+    assert not Source.objects.exists()
 
-    source = Source.objects.get()
-    assert source.url == "https://www.factcheck.example/2024/03/ports-deal-claim"
-    assert source.title == "No, the port agreement has not been signed"
-    assert source.language == "en"
-    assert source.published_at == dt.datetime(2024, 3, 18, tzinfo=dt.UTC)
-    assert (source.publisher.domain, source.publisher.name) == (
+    review = ExternalReview.objects.get()
+    assert review.claim == claim
+    assert review.review_url == "https://www.factcheck.example/2024/03/ports-deal-claim"
+    assert review.title == "No, the port agreement has not been signed"
+    assert (review.label, review.rating) == ("False", "false")
+    assert (review.rating_value, review.best_rating, review.worst_rating) == (1, 5, 1)
+    assert review.language == "en"
+    assert review.published_at == dt.datetime(2024, 3, 18, tzinfo=dt.UTC)
+    assert review.published_at_origin == DateOrigin.RECORD
+    assert review.imported_by == importer
+    assert (review.publisher.domain, review.publisher.name) == (
         "factcheck.example",
         "FactCheck Example",
     )
 
-    citation = Citation.objects.get()
-    assert (citation.claim, citation.source) == (claim, source)
-    assert citation.stance == Citation.Stance.REFUTES
-    assert citation.quote == "No, the port agreement has not been signed"
-    assert citation.anchoring == Citation.Anchoring.UNCHECKED
-
-    review = Review.objects.get()
-    assert review.imported is True
-    assert (review.status_before, review.status_after) == (S.UNVERIFIED, S.FALSE)
-    assert review.reviewer == importer
-    assert review.created_at == dt.datetime(2024, 3, 18, tzinfo=dt.UTC)
-    assert "FactCheck Example" in review.rationale and "“False”" in review.rationale
-    assert list(review.citations.all()) == [citation]
-
-    subject = ClaimActor.objects.get(claim=claim)
-    assert subject.role == ClaimActor.Role.SUBJECT
-    assert (subject.actor.name, subject.actor.kind, subject.actor.wikidata_qid) == (
+    claimant = ClaimActor.objects.get(claim=claim)
+    assert claimant.role == ClaimActor.Role.CLAIMANT
+    assert (claimant.actor.name, claimant.actor.kind, claimant.actor.wikidata_qid) == (
         "Amina Example",
         Actor.Kind.PERSON,
         "Q4115189",
     )
-    assert claim.history.order_by("-history_id").first().history_user == importer
+    assert review.history.get().history_user == importer
+
+
+@pytest.mark.django_db
+def test_an_import_never_touches_a_claim_we_reviewed_nor_enters_our_feed(reviewer, importer):
+    ours = reviewed_claim(reviewer, S.CONFIRMED, statement=load("single.json")["claimReviewed"])
+    before = claimreview_graph(with_claimreview_relations(Claim.objects.all()), base_url=BASE)
+
+    report = import_claimreview(load("single.json"), user=importer)
+
+    assert (report.created, report.claims_created) == (1, 0)
+    claim = Claim.objects.get()
+    assert claim == ours and claim.status == S.CONFIRMED
+    assert claim.external_reviews.get().rating == "false"
+    assert claim.reviews.count() == 1
+    after = claimreview_graph(with_claimreview_relations(Claim.objects.all()), base_url=BASE)
+    assert after == before  # still our one verdict, with our rating and our appearances
+    assert after["@graph"][0]["reviewRating"]["alternateName"] == "True"
+    assert "factcheck.example" not in json.dumps(after)
 
 
 @pytest.mark.django_db
@@ -381,18 +513,18 @@ def test_an_at_graph_with_string_ratings_minus_one_and_french_and_spanish_labels
     report = import_claimreview(load("graph.json"), user=importer)
 
     assert (report.created, report.skipped, report.problems) == (2, 0, [])
-    statuses = dict(Claim.objects.values_list("statement", "status"))
-    assert statuses == {
-        "Las exportaciones de fosfato se duplicaron en 2023.": S.MISLEADING,
-        "Le ministre a visité Dakhla le 4 décembre.": S.CONFIRMED,
+    ratings = dict(ExternalReview.objects.values_list("claim__statement", "rating"))
+    assert ratings == {
+        "Las exportaciones de fosfato se duplicaron en 2023.": "misleading",
+        "Le ministre a visité Dakhla le 4 décembre.": "confirmed",
     }
-    spanish = Citation.objects.get(claim__status=S.MISLEADING)
-    assert spanish.stance == Citation.Stance.REFUTES
-    assert spanish.source.language == "es"
-    assert spanish.source.published_at == dt.datetime(2023, 11, 2, 8, 30, tzinfo=dt.UTC)
-    french = Citation.objects.get(claim__status=S.CONFIRMED)
-    assert french.stance == Citation.Stance.SUPPORTS
-    assert french.source.published_at == dt.datetime(2023, 12, 4, tzinfo=dt.UTC)
+    assert set(Claim.objects.values_list("status", flat=True)) == {S.UNVERIFIED}
+    spanish = ExternalReview.objects.get(rating="misleading")
+    assert (spanish.language, spanish.label) == ("es", "Engañoso")
+    assert spanish.published_at == dt.datetime(2023, 11, 2, 8, 30, tzinfo=dt.UTC)
+    assert spanish.publisher.name == "Verifica Example"
+    french = ExternalReview.objects.get(rating="confirmed")
+    assert french.published_at == dt.datetime(2023, 12, 4, tzinfo=dt.UTC)
     assert french.claim.participants.get().actor.name == "Le ministre des Affaires étrangères"
 
 
@@ -401,66 +533,82 @@ def test_a_fact_check_tools_search_response_imports_each_review(importer):
     report = import_claimreview(load("fact_check_tools.json"), user=importer)
 
     assert (report.records, report.created, report.skipped) == (4, 4, 0)
-    rows = sorted(
-        Citation.objects.values_list(
-            "source__url", "claim__status", "stance", "source__publisher__name"
-        )
-    )
+    rows = sorted(ExternalReview.objects.values_list("review_url", "rating", "publisher__name"))
     assert rows == [
-        ("https://checkers.example/summit-40", S.MISLEADING, "refutes", "Checkers Example"),
-        ("https://revisa.example/ferrocarril", S.CONFIRMED, "supports", "Revisa Example"),
-        ("https://truthdesk.example/checks/summit-attendance", S.FALSE, "refutes",
-         "Truth Desk Example"),
-        ("https://truthdesk.example/checks/unemployment-q4", S.MIXED, "mentions",
-         "Truth Desk Example"),
-    ]  # fmt: skip
+        ("https://checkers.example/summit-40", "misleading", "Checkers Example"),
+        ("https://revisa.example/ferrocarril", "confirmed", "Revisa Example"),
+        ("https://truthdesk.example/checks/summit-attendance", "false", "Truth Desk Example"),
+        ("https://truthdesk.example/checks/unemployment-q4", "mixed", "Truth Desk Example"),
+    ]
     assert Publisher.objects.filter(domain="truthdesk.example").count() == 1
-    summit = Claim.objects.filter(statement__startswith="The summit").values_list(
-        "participants__actor__name", flat=True
-    )
-    assert list(summit) == ["Government spokesperson", "Government spokesperson"]
-    assert Actor.objects.filter(name="Government spokesperson").count() == 1
-    railway = Citation.objects.get(source__url="https://revisa.example/ferrocarril")
-    assert railway.quote == "A new railway line opened between the two cities."
-    assert railway.reviews.get().created_at == dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
+    summit = Claim.objects.get(statement__startswith="The summit")
+    assert summit.external_reviews.count() == 2  # one claim, two fact-checkers
+    assert list(summit.participants.values_list("actor__name", "role")) == [
+        ("Government spokesperson", "claimant")
+    ]
+    railway = ExternalReview.objects.get(review_url="https://revisa.example/ferrocarril")
+    assert railway.published_at == dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
 
 
 @pytest.mark.django_db
-def test_malformed_records_are_skipped_one_line_each_and_good_ones_still_import(importer):
+def test_malformed_records_are_skipped_one_line_each_with_counts_by_reason(importer):
     report = import_claimreview(load("malformed.json"), user=importer)
 
     assert report.problems == [
         "record 2: missing claimReviewed",
-        "record 3: missing url (the review's address)",
+        "record 3: missing url: the review's address",
         "record 4: not a JSON object",
-        "record 5: @type is 'Organization', not ClaimReview",
+        "record 5: not a ClaimReview: @type is 'Organization'",
         "record 6: missing reviewRating",
-        "record 7: url 'not a web address' is not a web address",
+        "record 7: url is not a web address: 'not a web address'",
         "record 10: missing claimReviewed",
-        "record 11: reviewRating has neither a usable ratingValue nor an alternateName",
+        "record 11: no rating: reviewRating has neither a label nor a usable ratingValue",
     ]
+    assert dict(report.skipped_by_reason) == {
+        "missing claimReviewed": 2,
+        "missing url": 1,
+        "not a JSON object": 1,
+        "not a ClaimReview": 1,
+        "missing reviewRating": 1,
+        "url is not a web address": 1,
+        "no rating": 1,
+    }
     assert report.warnings == [
-        "record 8: label “Four Bananas” is not one claimtrack knows; recorded as unverifiable",
-        "record 8: datePublished 'sometime last spring' is not a date; the import time is used",
+        "record 8: datePublished 'sometime last spring' is not a date",
+        "record 8: no review date (neither datePublished nor a date in the URL); left empty",
         "record 9: inLanguage 'français' is not a language tag; left empty",
     ]
+    assert report.unmapped_labels == ["Four Bananas"]
     assert (report.records, report.created, report.unchanged, report.skipped) == (12, 4, 0, 8)
-    assert report.summary() == "12 record(s): 4 imported, 0 already present, 8 skipped."
-    assert dict(Claim.objects.values_list("statement", "status")) == {
-        "Good record one: the bridge was finished in 2022.": S.CONFIRMED,
-        "Good record two: the label is unknown to claimtrack.": S.UNVERIFIABLE,
-        "Good record three: French label, odd date.": S.MISLEADING,
-        "Good record four: rating on a ten-point scale.": S.CONFIRMED,
+    assert dict(ExternalReview.objects.values_list("claim__statement", "rating")) == {
+        "Good record one: the bridge was finished in 2022.": "confirmed",
+        "Good record two: the label is unknown to claimtrack.": "unmapped",
+        "Good record three: French label, odd date.": "misleading",
+        "Good record four: rating on a ten-point scale.": "confirmed",
     }
-    unknown = Review.objects.get(claim__statement__startswith="Good record two")
-    assert "“Four Bananas”" in unknown.rationale
-    assert "does not know this label" in unknown.rationale
-    assert Source.objects.get(url="https://good.example/reviews/1").publisher.name == (
-        "Good Checks Example"
-    )
-    ten_point = Review.objects.get(claim__statement__startswith="Good record four")
-    assert "rated the claim 9 (from 1 to 10), 5 on a scale of 1 to 5" in ten_point.rationale
-    assert Source.objects.filter(url="https://good.example/reviews/12").exists()
+    undated = ExternalReview.objects.get(claim__statement__startswith="Good record two")
+    assert (undated.published_at, undated.published_at_origin) == (None, DateOrigin.MISSING)
+    # A bare-string author is a byline, not the publishing organisation.
+    assert undated.publisher.name == "good.example"
+    assert undated.authors == [{"name": "Good Checks Example", "url": ""}]
+    ten_point = ExternalReview.objects.get(claim__statement__startswith="Good record four")
+    assert (ten_point.rating_value, ten_point.best_rating, ten_point.label) == (9, 10, "")
+
+
+@pytest.mark.django_db
+def test_mapping_an_unmapped_label_once_rerates_every_review_that_carries_it(importer):
+    import_claimreview(load("malformed.json"), user=importer)
+    other = load("single.json") | {"url": "https://other.example/r/1"}
+    other["reviewRating"] = {"alternateName": "four bananas"}
+    import_claimreview(other, user=importer)
+    unmapped = RatingLabel.objects.get(bucket=RatingBucket.UNMAPPED)
+    assert ExternalReview.objects.filter(rating="unmapped").count() == 2
+
+    unmapped.bucket = RatingBucket.FALSE
+    unmapped.save()
+
+    assert ExternalReview.objects.filter(rating="unmapped").count() == 0
+    assert ExternalReview.objects.filter(rating_label=unmapped, rating="false").count() == 2
 
 
 @pytest.mark.django_db
@@ -469,7 +617,7 @@ def test_malformed_records_are_skipped_one_line_each_and_good_ones_still_import(
 )
 def test_importing_the_same_file_again_creates_nothing(importer, name):
     first = import_claimreview(load(name), user=importer)
-    models = (Claim, Source, Publisher, Citation, Review, Actor, ClaimActor)
+    models = (Claim, ExternalReview, Publisher, RatingLabel, Actor, ClaimActor, Review)
     counts = {model: model.objects.count() for model in models}
 
     again = import_claimreview(load(name), user=importer)
@@ -479,23 +627,15 @@ def test_importing_the_same_file_again_creates_nothing(importer, name):
 
 
 @pytest.mark.django_db
-def test_an_existing_source_is_reused_and_a_new_claim_on_it_still_imports(importer):
-    existing = SourceFactory(url="http://www.factcheck.example/2024/03/ports-deal-claim#top")
-    import_claimreview(load("single.json"), user=importer)
-    assert Source.objects.get() == existing
-    assert Citation.objects.get().source == existing
-
-
-@pytest.mark.django_db
 def test_a_record_that_fails_in_the_database_leaves_nothing_behind(importer, monkeypatch):
-    real = claimreview_imports.claim_review
+    real = ExternalReview.save
 
-    def failing(**kwargs):
-        if kwargs["claim"].statement.startswith("Las exportaciones"):
+    def failing(self, *args, **kwargs):
+        if self.claim.statement.startswith("Las exportaciones"):
             raise IntegrityError("simulated failure")
-        return real(**kwargs)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(claimreview_imports, "claim_review", failing)
+    monkeypatch.setattr(ExternalReview, "save", failing)
     report = import_claimreview(load("graph.json"), user=importer)
 
     assert report.problems == [
@@ -505,7 +645,6 @@ def test_a_record_that_fails_in_the_database_leaves_nothing_behind(importer, mon
     assert list(Claim.objects.values_list("statement", flat=True)) == [
         "Le ministre a visité Dakhla le 4 décembre."
     ]
-    assert not Source.objects.filter(url__contains="verifica.example").exists()
     assert not Publisher.objects.filter(domain="verifica.example").exists()
 
 
@@ -527,7 +666,7 @@ def test_data_that_is_not_json_objects_is_refused_as_a_whole(data):
 
 
 @pytest.mark.django_db
-def test_export_then_import_reproduces_statements_statuses_and_subjects(reviewer, importer):
+def test_export_then_import_keeps_every_label_as_external_reviews(reviewer, importer):
     originals = {}
     for verdict in sorted(VERDICTS):
         claim = reviewed_claim(reviewer, verdict, statement=f"The claim that was rated {verdict}.")
@@ -537,19 +676,172 @@ def test_export_then_import_reproduces_statements_statuses_and_subjects(reviewer
 
     report = import_claimreview(json.loads(json.dumps(feed)), user=importer)
 
-    assert (report.created, report.skipped, report.warnings) == (6, 0, [])
-    assert dict(Claim.objects.values_list("statement", "status")) == originals
+    assert (report.created, report.skipped, report.unmapped_labels) == (6, 0, [])
+    assert dict(ExternalReview.objects.values_list("claim__statement", "rating")) == originals
+    assert dict(ExternalReview.objects.values_list("claim__statement", "label")) == {
+        statement: LABEL[verdict] for statement, verdict in originals.items()
+    }
+    assert set(Claim.objects.values_list("status", flat=True)) == {S.UNVERIFIED}
     assert set(ClaimActor.objects.values_list("actor__name", "actor__wikidata_qid")) == {
         ("Amina Example", "Q42")
     }
-    assert Actor.objects.filter(wikidata_qid="Q42").count() == 1
-    assert {r.created_at.date() for r in Review.objects.all()} == {REVIEW_DAY.date()}
+    assert {r.published_at.date() for r in ExternalReview.objects.all()} == {REVIEW_DAY.date()}
+    assert set(ExternalReview.objects.values_list("publisher__name", flat=True)) == {"claimtrack"}
 
-    def ratings(graph):
-        return sorted((n["claimReviewed"], n["reviewRating"].get("ratingValue")) for n in graph)
 
-    reexported = claimreview_graph(Claim.objects.all(), base_url=BASE)["@graph"]
-    assert ratings(reexported) == ratings(feed["@graph"])
+# --- In: every real shape -----------------------------------------------------------------
+
+
+def one(**changes):
+    """A ClaimReview record (the single.json fixture) with some keys changed or removed."""
+    record = load("single.json")
+    for key, value in changes.items():
+        if value is None:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    return record
+
+
+@pytest.mark.django_db
+def test_a_datacommons_data_feed_is_read_element_by_element(importer):
+    feed = {
+        "@context": "http://schema.org",
+        "@type": "DataFeed",
+        "dataFeedElement": [
+            {"@type": "DataFeedItem", "dateCreated": "2024-03-18", "item": [one()]},
+            {"@type": "DataFeedItem", "item": one(url="https://b.example/2/", claimReviewed="B")},
+        ],
+    }
+    report = import_claimreview(feed, user=importer)
+    assert (report.records, report.created, report.skipped) == (2, 2, 0)
+
+
+@pytest.mark.django_db
+def test_claimreviewed_as_an_array_imports_its_first_statement_with_a_warning(importer):
+    report = import_claimreview(one(claimReviewed=["First.", "Second."]), user=importer)
+    assert report.created == 1
+    assert Claim.objects.get().statement == "First."
+    assert report.warnings == ["record 1: claimReviewed gives 2 statements; the first is imported"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("given", "base", "expected"),
+    [
+        ("aosfatos.org/noticias/video/", "", "https://aosfatos.org/noticias/video/"),
+        ("//factcheck.example/a/", "", "https://factcheck.example/a/"),
+        ("/fact-check/a/", "https://site.example/page/", "https://site.example/fact-check/a/"),
+    ],
+)
+def test_scheme_less_and_relative_review_urls_are_resolved(importer, given, base, expected):
+    report = import_claimreview(one(url=given), user=importer, base_url=base)
+    assert report.created == 1, report.problems
+    assert ExternalReview.objects.get().review_url == expected
+
+
+@pytest.mark.django_db
+def test_a_relative_url_without_a_page_to_resolve_it_is_skipped_by_name(importer):
+    report = import_claimreview(one(url="/fact-check/a/"), user=importer)
+    assert report.problems == ["record 1: url is not a web address: '/fact-check/a/'"]
+
+
+@pytest.mark.django_db
+def test_the_skip_report_is_capped_while_its_counts_cover_everything(importer):
+    report = import_claimreview([{"@type": "ClaimReview"}] * 250, user=importer)
+    assert report.skipped == 250
+    assert len(report.problems) == REPORT_MAX_LINES
+    assert report.as_dict()["skipped_by_reason"] == {"missing claimReviewed": 250}
+
+
+# --- Publisher identity --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_publisher_field_names_the_organisation_not_the_journalist(importer):
+    record = one(
+        author={"@type": "Person", "name": "Jane Reporter", "url": "https://f.example/jane"},
+        publisher={"@type": "Organization", "name": "FactCheck Example"},
+    )
+    import_claimreview(record, user=importer)
+    review = ExternalReview.objects.get()
+    assert review.publisher.name == "FactCheck Example"
+    assert review.authors == [{"name": "Jane Reporter", "url": "https://f.example/jane"}]
+
+
+@pytest.mark.django_db
+def test_an_organization_at_an_author_page_is_a_person(importer):
+    record = one(
+        author={
+            "@type": "Organization",
+            "name": "Jane Reporter",
+            "url": "https://www.factcheck.example/about/authors/jane-reporter/",
+        }
+    )
+    import_claimreview(record, user=importer)
+    review = ExternalReview.objects.get()
+    assert review.publisher.name == "factcheck.example"
+    assert review.authors[0]["name"] == "Jane Reporter"
+
+
+@pytest.mark.django_db
+def test_without_a_publisher_a_known_publisher_of_the_site_names_it(importer):
+    Publisher.objects.create(name="FactCheck Example Ltd", domain="factcheck.example")
+    import_claimreview(one(author=None), user=importer)
+    assert ExternalReview.objects.get().publisher.name == "FactCheck Example Ltd"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "archive",
+    [
+        "https://web.archive.org/web/20240318120000/https://www.factcheck.example/2024/03/x",
+        "https://archive.ph/20240318120000/https://www.factcheck.example/2024/03/x",
+    ],
+)
+def test_an_archived_review_url_is_unwrapped_for_the_publisher_and_kept(importer, archive):
+    import_claimreview(one(url=archive, author=None), user=importer)
+    review = ExternalReview.objects.get()
+    assert review.review_url == "https://www.factcheck.example/2024/03/x"
+    assert review.archive_url == archive
+    assert review.publisher.domain == "factcheck.example"
+    assert not Publisher.objects.filter(domain__contains="archive").exists()
+
+
+@pytest.mark.django_db
+def test_two_archived_reviews_of_two_sites_are_two_publishers(importer):
+    urls = [
+        "https://web.archive.org/web/2024/https://one.example/2024/01/02/a",
+        "https://web.archive.org/web/2024/https://two.example/2024/01/02/b",
+    ]
+    import_claimreview([one(url=url, author=None) for url in urls], user=importer)
+    assert sorted(Publisher.objects.values_list("domain", flat=True)) == [
+        "one.example",
+        "two.example",
+    ]
+
+
+# --- Dates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_missing_review_date_comes_from_the_url_and_says_so(importer):
+    url = "https://www.politifact.com/factchecks/2022/oct/28/instagram-posts/x/"
+    report = import_claimreview(one(url=url, datePublished=None), user=importer)
+    review = ExternalReview.objects.get()
+    assert review.published_at == dt.datetime(2022, 10, 28, tzinfo=dt.UTC)
+    assert review.published_at_origin == DateOrigin.URL
+    assert report.warnings == [
+        "record 1: no datePublished; the date 2022-10-28 is read from the URL"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_missing_review_date_with_none_in_the_url_stays_empty(importer):
+    report = import_claimreview(one(url="https://f.example/x", datePublished=None), user=importer)
+    review = ExternalReview.objects.get()
+    assert (review.published_at, review.published_at_origin) == (None, DateOrigin.MISSING)
+    assert "left empty" in report.warnings[0]
 
 
 # --- The management command ----------------------------------------------------------------
@@ -559,15 +851,22 @@ def test_export_then_import_reproduces_statements_statuses_and_subjects(reviewer
 def test_the_command_reports_skips_and_a_summary_and_records_the_user(capsys, importer):
     call_command("import_claimreview", str(FIXTURES / "malformed.json"), "--user", "importer")
     out, err = capsys.readouterr()
-    assert out.strip() == "12 record(s): 4 imported, 0 already present, 8 skipped."
+    assert out.strip() == (
+        "12 record(s): 4 imported as external reviews (4 new claim(s)), 0 already present, "
+        "8 skipped. 1 label(s) not in the rating label table."
+    )
     assert "skipped record 2: missing claimReviewed" in err.splitlines()
     assert "warning record 9: inLanguage 'français' is not a language tag; left empty" in err
     assert "Traceback" not in out + err
-    assert set(Review.objects.values_list("reviewer__username", flat=True)) == {"importer"}
+    assert set(ExternalReview.objects.values_list("imported_by__username", flat=True)) == {
+        "importer"
+    }
 
     call_command("import_claimreview", str(FIXTURES / "malformed.json"))
     out, _ = capsys.readouterr()
-    assert out.strip() == "12 record(s): 0 imported, 4 already present, 8 skipped."
+    assert out.strip().startswith(
+        "12 record(s): 0 imported as external reviews (0 new claim(s)), 4 already present"
+    )
 
 
 @pytest.mark.django_db
@@ -596,3 +895,49 @@ def test_the_command_refuses_an_unknown_user_and_json_that_is_not_claimreview(tm
     with pytest.raises(CommandError, match="Expected ClaimReview JSON"):
         call_command("import_claimreview", str(number))
     assert not Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_two_publisher_rule_counts_the_sites_archived_copies_come_from(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    archive = Publisher.objects.create(name="Internet Archive", domain="web.archive.org")
+    claim = ClaimFactory()
+    for site in ("one", "two"):
+        url = f"https://web.archive.org/web/2024/https://{site}.example/a"
+        CitationFactory(claim=claim, source=SourceFactory(url=url, publisher=archive))
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale="Two sites.")
+    assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_two_archived_copies_of_one_site_are_one_publisher(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    for path in ("a", "b"):
+        url = f"https://web.archive.org/web/2024/https://one.example/{path}"
+        CitationFactory(claim=claim, source=SourceFactory(url=url))
+    with pytest.raises(ValidationError, match="at least 2 different publisher"):
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale="One site.")
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_unmapped_labels_and_mapping_one_rerates_its_reviews(importer, client):
+    import_claimreview(load("malformed.json"), user=importer)
+    admin_user = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    todo = client.get("/admin/claims/ratinglabel/", {"mapped": "no"})
+    assert todo.status_code == 200
+    assert "Four Bananas" in todo.content.decode()
+    label = RatingLabel.objects.get(bucket=RatingBucket.UNMAPPED)
+
+    response = client.post(
+        f"/admin/claims/ratinglabel/{label.pk}/change/",
+        {"label": label.label, "language": label.language, "bucket": "false", "note": "Checked."},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    review = ExternalReview.objects.get(rating_label=label)
+    assert review.rating == "false"
+    claim_page = client.get(f"/admin/claims/claim/{review.claim_id}/change/").content.decode()
+    assert "what other fact-checkers say" in claim_page.lower()
+    assert "good.example/reviews/8" in claim_page

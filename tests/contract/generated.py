@@ -98,7 +98,8 @@ class Api:
     def module(self, operation_id: str):
         _, _, operation = self.operations[operation_id]
         tag = operation["tags"][0]
-        return importlib.import_module(f"{PACKAGE}.api.{tag}.{operation_id}")
+        # The generator names a package after its tag, with "-" as "_" (`external-reviews`).
+        return importlib.import_module(f"{PACKAGE}.api.{tag.replace('-', '_')}.{operation_id}")
 
     def call(self, operation_id: str, *, token: str | None = None, expect: int = 200, **kwargs):
         """Calls the operation with the generated function; the answer must have status

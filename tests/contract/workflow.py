@@ -530,9 +530,12 @@ def import_verdicts_then_harvest_the_feed(run: Run) -> None:
     body = m.ImportClaimreviewBodyType0.from_dict(record)
     run.call("import_claimreview", as_="editor", body=body, expect=403)
     report = run.call("import_claimreview", as_="reviewer", body=body, expect=201).parsed
-    assert report.created == 1
+    assert (report.created, report.claims_created) == (1, 1)
     assert run.call("import_claimreview", as_="reviewer", body=body).parsed.unchanged == 1
-    verdicts = {run.made["claim"], *report.claims}
+    run.made["external_claim"] = report.claims[0]
+    run.made["external_review"] = report.external_reviews[0]
+    # Their verdict is evidence, not ours: the feed holds only the claim we reviewed.
+    verdicts = {run.made["claim"]}
 
     # Harvest to the last page, one verdict per page, as a scheduled job would.
     harvested, cursor = [], None
@@ -546,11 +549,29 @@ def import_verdicts_then_harvest_the_feed(run: Run) -> None:
         cursor = parse_qs(urlsplit(page.parsed.next_).query)["cursor"][0]
     else:
         raise AssertionError("the feed did not end")
-    assert sorted(harvested) == sorted(f"{run.api.base_url}/api/v1/claims/{pk}/" for pk in verdicts)
+    assert sorted(harvested) == sorted(f"{run.api.base_url}/claims/{pk}/" for pk in verdicts)
     by_country = run.call("list_claimreviews", country=["ESH"], page_size=200).parsed.graph
-    assert [node.url for node in by_country] == [
-        f"{run.api.base_url}/api/v1/claims/{run.made['claim']}/"
-    ]
+    assert [node.url for node in by_country] == [f"{run.api.base_url}/claims/{run.made['claim']}/"]
+
+
+@step("list_external_reviews", "get_external_review")
+def read_what_other_fact_checkers_say(run: Run) -> None:
+    claim_id = run.made["external_claim"]
+    page = run.call("list_external_reviews", claim=claim_id).parsed
+    assert [review.id for review in page.results] == [run.made["external_review"]]
+    review = run.call("get_external_review", id=run.made["external_review"]).parsed
+    assert (review.publisher_name, review.rating, review.claim) == (
+        "Factcheck Example",
+        "confirmed",
+        claim_id,
+    )
+    assert review.published_at_origin == "record"
+    claim = run.call("get_claim", id=claim_id).parsed
+    assert claim.status == "unverified"
+    assert claim.external_summary.count == 1
+    assert claim.external_summary.publishers == ["Factcheck Example"]
+    checked = run.call("list_claims", fact_checked_by="factcheck.example", page_size=50).parsed
+    assert [c.id for c in checked.results] == [claim_id]
 
 
 # --- errors no operation above provokes --------------------------------------------------------

@@ -17,6 +17,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from claims.models import RatingLabel
 from claims.workflow import claim_review
 from claimtrack.auth import token_create
 from tests.conftest import DELETE_PERMISSIONS, ensure_role_groups, user_with_role
@@ -27,6 +28,7 @@ from tests.factories import (
     ClaimCountryFactory,
     ClaimFactory,
     EventFactory,
+    ExternalReviewFactory,
     PublisherFactory,
     SourceFactory,
 )
@@ -51,11 +53,13 @@ EDITOR = {
     for action in ("view", "add", "change")
 } | {f"{app}.delete_{m}" for app, ms in EDITABLE.items() for m in ms if m in PART_AND_SHARED}
 EDITOR |= {"claims.view_review", "claims.add_review"}
+EDITOR |= {"claims.view_externalreview", "claims.view_ratinglabel"}
 ROLES = {
     "anonymous": None,
     "staff": set(),  # is_staff only: the admin lets them in, nothing more
     "editor": EDITOR,
-    "reviewer": EDITOR | {"claims.record_verdict"},
+    "reviewer": EDITOR
+    | {"claims.record_verdict", "claims.add_ratinglabel", "claims.change_ratinglabel"},
     "deleter": EDITOR | set(DELETE_PERMISSIONS),
 }
 
@@ -125,6 +129,8 @@ def _admin_table() -> dict[tuple[str, str, str], str]:
         app, name = model._meta.app_label, model._meta.model_name
         if name == "review":  # written by the workflow only, never changed
             needs = {"add": NOBODY, "change": NOBODY, "delete": NOBODY}
+        elif name == "externalreview":  # written by imports only
+            needs = {"add": NOBODY, "change": NOBODY, "delete": f"{app}.delete_{name}"}
         else:
             needs = {a: f"{app}.{a}_{name}" for a in ("add", "change", "delete")}
         view = f"{app}.view_{name}"
@@ -207,6 +213,10 @@ def objects(db):
         "claimactor": participant,
         "claimcountry": country,
         "review": review,
+        "externalreview": ExternalReviewFactory(),  # on a claim of its own: a deleter of `claim`
+        # need not hold the external review permission
+        "external-reviews": ExternalReviewFactory(),
+        "ratinglabel": RatingLabel.objects.create(label="Sort of", bucket="mixed"),
     }
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from sources.canonical import canonicalize_url, domain_of
+from sources.canonical import canonicalize_url, domain_of, unwrap_archive_url
 
 CANONICAL = [
     # scheme and host case; http and https are the same article
@@ -131,3 +131,38 @@ def test_a_refused_url_says_exactly_why(url, message):
 )
 def test_publisher_domain_drops_a_trailing_dot_and_is_empty_without_a_host(url, domain):
     assert domain_of(url) == domain
+
+
+@pytest.mark.parametrize(
+    ("url", "original", "archive"),
+    [
+        (
+            "https://web.archive.org/web/20200327123456/https://www.example.com/a?x=1",
+            "https://www.example.com/a?x=1",
+            "https://web.archive.org/web/20200327123456/https://www.example.com/a?x=1",
+        ),
+        (
+            "http://web.archive.org/web/20200327id_/http://example.com/a",
+            "http://example.com/a",
+            "http://web.archive.org/web/20200327id_/http://example.com/a",
+        ),
+        (
+            "https://archive.ph/20200327123456/https://example.com/a",
+            "https://example.com/a",
+            "https://archive.ph/20200327123456/https://example.com/a",
+        ),
+        ("https://archive.is/AbCd", "https://archive.is/AbCd", "https://archive.is/AbCd"),
+        (
+            "https://example.com/web/2020/https://x.example/",
+            "https://example.com/web/2020/https://x.example/",
+            "",
+        ),
+    ],
+)
+def test_an_archive_url_is_unwrapped_to_the_page_it_preserves(url, original, archive):
+    assert unwrap_archive_url(url) == (original, archive)
+
+
+def test_an_archived_page_belongs_to_the_original_sites_domain():
+    assert domain_of("https://web.archive.org/web/2020/https://www.one.example/a") == "one.example"
+    assert domain_of("https://archive.ph/AbCd") == "archive.ph"  # no original named

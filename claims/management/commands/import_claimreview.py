@@ -10,15 +10,17 @@ from claims.claimreview import ImportFormatError, import_claimreview
 
 class Command(BaseCommand):
     help = (
-        "Import ClaimReview JSON-LD (one object, a list, an @graph, or a Google Fact Check "
-        "Tools claims:search response). Bad records are skipped and listed; re-importing the "
-        "same file creates nothing new. Exits 1 only when the file cannot be read as JSON."
+        "Import other fact-checkers' ClaimReview JSON-LD as external reviews (one object, a "
+        "list, an @graph, a DataCommons DataFeed, or a Google Fact Check Tools claims:search "
+        "response); they never set a claim's status. Bad records are skipped and listed; "
+        "re-importing the same file creates nothing new. Exits 1 only when the file cannot be "
+        "read as JSON."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the JSON file.")
         parser.add_argument(
-            "--user", help="Username recorded as the importer in reviews and history."
+            "--user", help="Username recorded as the importer of the reviews and in history."
         )
 
     def handle(self, *args, file, user=None, **options):
@@ -47,6 +49,10 @@ class Command(BaseCommand):
 
         for line in report.problems:
             self.stderr.write(f"skipped {line}")
+        for reason, count in sorted(report.skipped_by_reason.items()):
+            self.stderr.write(f"skipped {count}: {reason}")
         for line in report.warnings:
             self.stderr.write(f"warning {line}")
+        for label in report.unmapped_labels:
+            self.stderr.write(f"unmapped label “{label}”: map it in the admin (Rating labels)")
         self.stdout.write(self.style.SUCCESS(report.summary()))
