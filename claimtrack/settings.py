@@ -440,6 +440,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "citations", "description": "A source's exact quote for or against a claim."},
         {"name": "countries", "description": "The countries that claims concern, with counts."},
         {"name": "claimreview", "description": "Verdicts as schema.org ClaimReview, in and out."},
+        {"name": "topics", "description": "Countries' positions on a question, as of a date."},
         {"name": "auth", "description": "API tokens: log in, log out."},
     ],
     # Served from this site (drf-spectacular-sidecar), no CDN and no web fonts: the CSP allows

@@ -3,10 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from claims import public
+from claims.topic_views import TopicViewSet
 from claims.views import (
     ActorViewSet,
     CitationViewSet,
@@ -32,6 +33,7 @@ v1.register("events", EventViewSet, basename="event")
 v1.register("citations", CitationViewSet, basename="citation")
 v1.register("countries", CountryViewSet, basename="country")
 v1.register("claimreview", ClaimReviewFeedViewSet, basename="claimreview")
+v1.register("topics", TopicViewSet, basename="topic")
 
 browsable_api_auth = [
     path(
@@ -43,7 +45,14 @@ browsable_api_auth = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The public pages (claims.public): read-only, no login.
+    path("", public.home, name="public-home"),
+    path("claims/", public.search, name="public-search"),
+    re_path(r"^claims/(?P<pk>[0-9]{1,18})/$", public.claim_page, name="public-claim"),
+    re_path(r"^countries/(?P<code>[A-Za-z]{2,3})/$", public.country_page, name="public-country"),
+    re_path(r"^events/(?P<pk>[0-9]{1,18})/$", public.event_page, name="public-event"),
+    path("topics/<slug:slug>/", public.topic_page, name="public-topic"),
+    path("topics/<slug:slug>/map.svg", public.topic_map_svg, name="public-topic-map"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # Every login path counts attempts per client address across usernames (claimtrack.clients),

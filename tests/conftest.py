@@ -10,9 +10,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
-ROLES_MIGRATION = importlib.import_module(
-    "claims.migrations.0006_role_permissions_and_review_snapshots"
-)
+ROLES_MIGRATION = importlib.import_module("claims.migrations.0007_topics_and_positions")
 
 
 def pytest_terminal_summary(terminalreporter):

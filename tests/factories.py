@@ -3,7 +3,17 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from claims.models import Actor, Citation, Claim, ClaimActor, ClaimCountry, Event, Review
+from claims.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    Event,
+    Review,
+    Topic,
+    TopicPosition,
+)
 from sources.models import Publisher, Source
 
 
@@ -98,3 +108,21 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     status_before = Claim.Status.UNVERIFIED
     status_after = Claim.Status.IN_REVIEW
     reviewer = factory.SubFactory(UserFactory)
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    question = factory.Sequence(lambda n: f"Question {n}")
+
+
+class TopicPositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TopicPosition
+
+    topic = factory.SubFactory(TopicFactory)
+    key = factory.Sequence(lambda n: f"position-{n}")
+    label = factory.Sequence(lambda n: f"Position {n}")
+    order = factory.Sequence(int)
