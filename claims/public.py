@@ -18,7 +18,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 from django.utils.html import _json_script_escapes
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
@@ -26,7 +31,7 @@ from django.views.decorators.http import require_safe
 from django_countries import countries as all_countries
 
 from claims import positions as position_rules
-from claims.claimreview import claim_to_claimreview
+from claims.claimreview import NoVerdict, claim_to_claimreview
 from claims.history import claim_history
 from claims.maps import (
     NEUTRAL_FILL,
@@ -88,7 +93,7 @@ def public_page(view):
             patch_cache_control(response, private=True, no_cache=True)
         else:
             patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
-        response["Vary"] = "Cookie"
+        patch_vary_headers(response, ["Cookie"])
         return get_conditional_response(
             request,
             etag=response["ETag"],
@@ -233,7 +238,7 @@ def claim_page(request, pk: int):
     if verdict is not None:
         try:
             claimreview = json_ld(claim_to_claimreview(claim, request=request))
-        except Exception:  # noqa: BLE001 - NoVerdict and friends: no JSON-LD, the page stands
+        except NoVerdict:  # a verdict whose review kept no statement: nothing to publish
             claimreview = None
     roles = dict(CountryRole.choices)
     countries: dict[str, list] = {}
