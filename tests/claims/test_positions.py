@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from claims import positions
+from claims.integrity import VerdictLocked
 from claims.workflow import claim_review
 from tests.conftest import user_with_role
 from tests.factories import (
@@ -144,3 +145,14 @@ def test_positions_are_read_in_one_query_however_many_countries(
 
     with django_assert_num_queries(1):
         assert len(positions.positions_as_of(topic, datetime.date(2021, 1, 1))) == 7
+
+
+def test_the_position_of_a_judged_claim_cannot_change_without_a_reopen(topic, vocabulary, reviewer):
+    claim = stated(
+        vocabulary["recognises-ma"], "US", datetime.date(2020, 12, 10), "confirmed", reviewer
+    )
+    claim.refresh_from_db()
+    claim.position = vocabulary["neutral"]
+
+    with pytest.raises(VerdictLocked, match="the position it states"):
+        claim.save()
