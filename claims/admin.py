@@ -17,6 +17,7 @@ from claims.filters import ClaimFilterSet
 from claims.history import claim_history
 from claims.integrity import VerdictLocked, snapshot_changes
 from claims.models import (
+    TOPIC_MAX_POSITIONS,
     Actor,
     Citation,
     Claim,
@@ -30,6 +31,8 @@ from claims.models import (
     RatingLabel,
     Review,
     Stance,
+    Topic,
+    TopicPosition,
 )
 from claims.workflow import (
     LABEL,
@@ -252,7 +255,15 @@ class ClaimAdminForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = ["statement", "kind", "event", "occurred_on", "date_precision", "note"]
+        fields = [
+            "statement",
+            "kind",
+            "event",
+            "occurred_on",
+            "date_precision",
+            "position",
+            "note",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -558,6 +569,7 @@ class ClaimAdmin(GuardRefusalsAsMessages, HistoryAdmin):
                     "kind",
                     "event",
                     ("occurred_on", "date_precision"),
+                    "position",
                     "note",
                     "expected_version",
                 ]
@@ -872,6 +884,23 @@ class SourceWithClaimsAdmin(SourceAdmin):
 
 admin.site.unregister(Source)
 admin.site.register(Source, SourceWithClaimsAdmin)
+
+
+class TopicPositionInline(admin.TabularInline):
+    model = TopicPosition
+    fields = ["order", "key", "label"]
+    extra = 1
+    max_num = TOPIC_MAX_POSITIONS  # a map tells this many apart by colour
+
+
+@admin.register(Topic)
+class TopicAdmin(HistoryAdmin):
+    """Topics: a question and its ordered positions; claims state them (Claim.position)."""
+
+    list_display = ["question", "slug"]
+    search_fields = ["question", "slug"]
+    prepopulated_fields = {"slug": ["question"]}
+    inlines = [TopicPositionInline]
 
 
 @admin.register(Actor)

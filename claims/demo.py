@@ -3,8 +3,15 @@
 Plain data only; `manage.py load_demo` writes it to the database. Everything here is what the
 article asserts, nothing more: no dates it does not give, no publisher it does not name, and
 every status stays `unverified` (checking the claims is the reviewers' job).
+
+The topic "Sovereignty over Western Sahara" and the positions the article's claims state. The
+article dates nothing ("recently"), so a claim is dated only where a dated public act that the
+demo cites as a second source fixes its date: the US recognition, by Presidential Proclamation
+10126 of 10 December 2020. The other claims stay undated (and so state no position on any date
+on the map) until an editor cites a dated source for them.
 """
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +27,28 @@ SOURCE_LANGUAGE = "en"
 def seed_article_text() -> str:
     """The seed article's full text, exactly as stored in the data file."""
     return SEED_ARTICLE_PATH.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class DemoSource:
+    """A dated public act cited besides the article. `text` holds only words known to be
+    verbatim in it (the demo stores no text it is not sure of)."""
+
+    url: str
+    title: str
+    published_on: datetime.date
+    text: str
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class DemoTopic:
+    """A question and its positions (key, label), in the legend's order."""
+
+    slug: str
+    question: str
+    description: str
+    positions: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,7 @@ class DemoCitation:
     prefix: str = ""
     suffix: str = ""
     note: str = ""
+    source: str = ""  # a DemoSource's url; empty: the seed article
 
 
 @dataclass(frozen=True)
@@ -65,10 +95,38 @@ class DemoClaim:
     participants: tuple[tuple[str, str], ...] = ()
     territories: tuple[str, ...] = ()
     event: str | None = None
+    occurred_on: datetime.date | None = None
     date_precision: str = "unknown"
+    position: str = ""  # a key of TOPIC's positions, stated for the subject country
 
 
 AS_GIVEN = "Title as the seed article gives it; not verified."
+
+TOPIC = DemoTopic(
+    "western-sahara",
+    "Sovereignty over Western Sahara",
+    "Each country's position on the status of Western Sahara, a non-self-governing territory "
+    "on the UN's list, as dated claims with their evidence state it.",
+    (
+        ("recognises-moroccan-sovereignty", "Recognises Moroccan sovereignty"),
+        ("supports-autonomy-plan", "Supports the autonomy plan as the basis"),
+        ("neutral-un-process", "Neutral, UN process"),
+        ("recognises-sadr", "Recognises the SADR"),
+        ("withdrew-sadr-recognition", "Withdrew or froze recognition of the SADR"),
+    ),
+)
+
+PROCLAMATION_10126 = DemoSource(
+    "https://trumpwhitehouse.archives.gov/presidential-actions/"
+    "proclamation-recognizing-sovereignty-kingdom-morocco-western-sahara/",
+    "Proclamation on Recognizing the Sovereignty of the Kingdom of Morocco Over the Western "
+    "Sahara (Proclamation 10126)",
+    datetime.date(2020, 12, 10),
+    # Only the operative sentence's words, not the proclamation's full text.
+    "the United States recognizes that the entire Western Sahara territory is part of the "
+    "Kingdom of Morocco",
+)
+SOURCES = (PROCLAMATION_10126,)
 
 ACTORS = (
     DemoActor(
@@ -127,6 +185,7 @@ AUTONOMY_PLAN_BACKERS = DemoCitation(
 
 
 def _autonomy_plan_claim(actor: str, as_subject: str) -> DemoClaim:
+    # Undated: the article says when none of them did so, and the demo cites no dated act.
     return DemoClaim(
         f"{as_subject} endorsed Morocco's autonomy plan for Western Sahara as the most realistic "
         "solution.",
@@ -134,6 +193,7 @@ def _autonomy_plan_claim(actor: str, as_subject: str) -> DemoClaim:
         citations=(AUTONOMY_PLAN_BACKERS,),
         participants=((actor, "subject"), ("Morocco", "object")),
         territories=("EH",),
+        position="supports-autonomy-plan",
     )
 
 
@@ -147,9 +207,18 @@ CLAIMS = (
                 "the US administration of Donald Trump recognized Morocco’s sovereignty over "
                 "Western Sahara"
             ),
+            DemoCitation(
+                PROCLAMATION_10126.text,
+                source=PROCLAMATION_10126.url,
+                note="Demo data: the proclamation of 10 December 2020 that dates the claim; the "
+                "stored text of this source is only this sentence.",
+            ),
         ),
         participants=(("United States", "subject"), ("Morocco", "object")),
         territories=("EH",),
+        occurred_on=PROCLAMATION_10126.published_on,
+        date_precision="day",
+        position="recognises-moroccan-sovereignty",
     ),
     DemoClaim(
         "Morocco established diplomatic relations with Israel.",

@@ -35,6 +35,7 @@ CLAIM_FIELDS = {
     "event_id": "its event",
     "occurred_on": "its date",
     "date_precision": "its date precision",
+    "position_id": "the position it states",
 }
 PART_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     ClaimActor: ("claim_id", "actor_id", "role"),
@@ -107,7 +108,9 @@ def check_save(instance: models.Model, update_fields=None) -> None:
     if getattr(instance, "restoring_with_claim", False):
         return  # claims.admin_views.restore_claim: bringing back what was judged
     if isinstance(instance, Claim):
-        if update_fields is not None and not {*CLAIM_FIELDS, "event"} & set(update_fields):
+        if update_fields is not None and not {*CLAIM_FIELDS, "event", "position"} & set(
+            update_fields
+        ):
             return  # e.g. the workflow's status, or the re-review flag
         _check_claim_save(instance)
     elif type(instance) in PART_FIELDS:

@@ -298,6 +298,49 @@ class ClaimStatus(models.TextChoices):
     UNVERIFIABLE = "unverifiable", "Unverifiable"
 
 
+class Topic(models.Model):
+    """A question countries take positions on, e.g. "Sovereignty over Western Sahara"."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    question = models.CharField(max_length=300, help_text="The question, in plain words.")
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["question", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+# A map tells this many positions apart by colour (claims.maps.PALETTE).
+TOPIC_MAX_POSITIONS = 6
+
+
+class TopicPosition(models.Model):
+    """One answer in a topic's ordered vocabulary, e.g. "Recognises Moroccan sovereignty"."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="positions")
+    key = models.SlugField(max_length=50, help_text="A short stable name, e.g. recognises-ma.")
+    label = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Its place in the legend.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "position"
+        ordering = ["topic", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "key"], name="%(app_label)s_%(class)s_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.label}"
+
+
 class Claim(models.Model):
     """One atomic, checkable assertion."""
 
@@ -320,6 +363,16 @@ class Claim(models.Model):
     )
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    # PROTECT: a position that claims state cannot vanish from under them.
+    position = models.ForeignKey(
+        TopicPosition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="The position on a topic this claim states for its subject country, from "
+        "its date on (claims.positions).",
     )
     occurred_on = models.DateField(null=True, blank=True, db_index=True)
     date_precision = models.CharField(

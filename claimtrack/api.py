@@ -270,6 +270,8 @@ class CountryCodeFormField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
+        if not value and not self.required:
+            return ""
         code = countries.alpha2(value) if value and not value.isdigit() else ""
         if not code:
             raise forms.ValidationError(

@@ -448,6 +448,7 @@ SPECTACULAR_SETTINGS = {
             "name": "external-reviews",
             "description": "Other fact-checkers' published verdicts: evidence, never ours.",
         },
+        {"name": "topics", "description": "Countries' positions on a question, as of a date."},
         {"name": "auth", "description": "API tokens: log in, log out."},
     ],
     # Served from this site (drf-spectacular-sidecar), no CDN and no web fonts: the CSP allows

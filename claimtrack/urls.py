@@ -5,11 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from claims.public import claim_page
+from claims import public
+from claims.topic_views import TopicViewSet
 from claims.views import (
     ActorViewSet,
     CitationViewSet,
@@ -37,6 +37,7 @@ v1.register("citations", CitationViewSet, basename="citation")
 v1.register("countries", CountryViewSet, basename="country")
 v1.register("claimreview", ClaimReviewFeedViewSet, basename="claimreview")
 v1.register("external-reviews", ExternalReviewViewSet, basename="external_review")
+v1.register("topics", TopicViewSet, basename="topic")
 
 browsable_api_auth = [
     path(
@@ -55,9 +56,16 @@ def favicon(request):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     # Browsers ask for /favicon.ico on pages that name no icon (the API's JSON, for one).
     path("favicon.ico", favicon),
+    # The public pages (claims.public): read-only, no login.
+    path("", public.home, name="public-home"),
+    path("claims/", public.search, name="public-search"),
+    re_path(r"^claims/(?P<pk>[0-9]{1,18})/$", public.claim_page, name="public-claim"),
+    re_path(r"^countries/(?P<code>[A-Za-z]{2,3})/$", public.country_page, name="public-country"),
+    re_path(r"^events/(?P<pk>[0-9]{1,18})/$", public.event_page, name="public-event"),
+    path("topics/<slug:slug>/", public.topic_page, name="public-topic"),
+    path("topics/<slug:slug>/map.svg", public.topic_map_svg, name="public-topic-map"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # Every login path counts attempts per client address across usernames (claimtrack.clients),
@@ -68,8 +76,6 @@ urlpatterns = [
     path("api/v1/auth/logout/", TokenLogoutView.as_view(), name="token-logout"),
     path("api/v1/auth/logoutall/", TokenLogoutAllView.as_view(), name="token-logout-all"),
     path("api/v1/", include(v1.urls)),
-    # Public pages (a claim's page is its ClaimReview `url`).
-    path("claims/<int:pk>/", claim_page, name="public-claim"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

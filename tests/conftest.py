@@ -11,9 +11,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
-ROLES_MIGRATION = importlib.import_module(
-    "claims.migrations.0009_roles_see_external_reviews_reviewers_map_labels"
-)
+ROLES_MIGRATION = importlib.import_module("claims.migrations.0010_topics_and_positions")
 
 
 # What schemathesis sent and validated, per operation: counted in the process that ran

@@ -14,6 +14,8 @@ from claims.models import (
     Event,
     ExternalReview,
     Review,
+    Topic,
+    TopicPosition,
 )
 from sources.models import Publisher, Source
 
@@ -126,3 +128,21 @@ class ExternalReviewFactory(factory.django.DjangoModelFactory):
     rating = "false"
     published_at = factory.LazyFunction(lambda: dt.datetime(2024, 3, 18, tzinfo=dt.UTC))
     published_at_origin = "record"
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    question = factory.Sequence(lambda n: f"Question {n}")
+
+
+class TopicPositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TopicPosition
+
+    topic = factory.SubFactory(TopicFactory)
+    key = factory.Sequence(lambda n: f"position-{n}")
+    label = factory.Sequence(lambda n: f"Position {n}")
+    order = factory.Sequence(int)

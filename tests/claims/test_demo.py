@@ -1,3 +1,4 @@
+import datetime
 from io import StringIO
 
 import pytest
@@ -5,7 +6,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from claims import demo
-from claims.models import Actor, Citation, Claim, Event
+from claims.models import Actor, Citation, Claim, Event, Topic
 from sources.models import Source
 from tests.factories import ActorFactory
 
@@ -44,7 +45,7 @@ def row_counts() -> dict[str, int]:
 def test_load_demo_stores_the_seed_article_in_full_without_inventing_a_publisher():
     output = load_demo()
 
-    source = Source.objects.get()
+    source = Source.objects.get(title=demo.SOURCE_TITLE)
     assert source.title == "Morocco, key participant in US regional safety"
     assert source.text == (demo.SEED_ARTICLE_PATH).read_text(encoding="utf-8")
     assert "Christopher Asher, director of the FBI" in source.text
@@ -54,15 +55,44 @@ def test_load_demo_stores_the_seed_article_in_full_without_inventing_a_publisher
     assert "Loaded 15 demo claims" in output
 
 
-def test_demo_claims_are_unverified_undated_and_all_cite_the_seed_article():
+def test_demo_claims_are_unverified_and_all_cite_the_seed_article():
     load_demo()
 
     claims = Claim.objects.all()
     assert 10 <= claims.count() <= 15
     assert set(claims.values_list("status", flat=True)) == {"unverified"}
-    assert set(claims.values_list("date_precision", flat=True)) == {"unknown"}
-    assert not claims.filter(occurred_on__isnull=False).exists()
-    assert not claims.filter(citations__isnull=True).exists()
+    assert not claims.exclude(citations__source__title=demo.SOURCE_TITLE).exists()
+
+
+def test_only_the_claim_a_cited_dated_act_dates_has_a_date():
+    load_demo()
+
+    [dated] = Claim.objects.filter(occurred_on__isnull=False)
+    assert dated.statement == RECOGNITION
+    assert (dated.occurred_on, dated.date_precision) == (datetime.date(2020, 12, 10), "day")
+    proclamation = dated.citations.get(source__url=demo.PROCLAMATION_10126.url)
+    assert proclamation.source.published_at.date() == datetime.date(2020, 12, 10)
+    assert proclamation.note.startswith("Demo data")
+    others = Claim.objects.exclude(pk=dated.pk)
+    assert set(others.values_list("date_precision", flat=True)) == {"unknown"}
+
+
+def test_the_demo_topic_has_the_five_positions_in_order_and_the_claims_state_them():
+    load_demo()
+
+    topic = Topic.objects.get(slug="western-sahara")
+    assert [p.label for p in topic.positions.all()] == [
+        "Recognises Moroccan sovereignty",
+        "Supports the autonomy plan as the basis",
+        "Neutral, UN process",
+        "Recognises the SADR",
+        "Withdrew or froze recognition of the SADR",
+    ]
+    stated = dict(
+        Claim.objects.filter(position__topic=topic).values_list("statement", "position__key")
+    )
+    assert stated[RECOGNITION] == "recognises-moroccan-sovereignty"
+    assert sorted(stated.values()).count("supports-autonomy-plan") == 4
 
 
 def test_the_claims_concerning_western_sahara_are_the_us_recognition_and_four_endorsements():

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from claims.demo import SOURCE_URL
@@ -186,6 +186,30 @@ def read_countries(run: Run) -> None:
     for code in ("EH", "esh"):
         assert run.call("get_country", code=code).parsed.alpha3 == "ESH"
     assert run.call("get_country", code="ZZ", expect=404).parsed.code == "not_found"
+
+
+@step("list_topics", "get_topic", "get_topic_positions", "get_topic_timeline")
+def read_positions_on_a_topic(run: Run) -> None:
+    """Which countries held which position before and after the US proclamation of
+    10 December 2020, in any spelling of the country, and the US's timeline (also as CSV)."""
+    [topic] = run.call("list_topics").parsed
+    assert run.call("get_topic", slug=topic.slug).parsed.question == topic.question
+    before = run.call("get_topic_positions", slug=topic.slug, as_of=date(2020, 12, 9)).parsed
+    after = run.call("get_topic_positions", slug=topic.slug, as_of=date(2020, 12, 10)).parsed
+    assert "US" not in {row.country for row in before.results}
+    [us] = [row for row in after.results if row.country == "US"]
+    assert us.position == "recognises-moroccan-sovereignty" and us.claim_url.endswith(
+        f"/claims/{us.claim}/"
+    )
+    for spelling in ("us", "USA"):
+        answer = run.call("get_topic_positions", slug=topic.slug, country=spelling).parsed
+        assert [row.claim for row in answer.results] == [us.claim]
+    timeline = run.call("get_topic_timeline", slug=topic.slug, country="US").parsed
+    assert [(row.claim, row.date) for row in timeline.results] == [(us.claim, date(2020, 12, 10))]
+    module = run.api.module("get_topic_timeline")
+    request = module._get_kwargs(slug=topic.slug, format_=run.m.GetTopicTimelineFormat.CSV)
+    response = run.api.send("get_topic_timeline", request, expect=200)
+    assert response.headers["content-type"].startswith("text/csv")
 
 
 # --- writing: actors, events, publishers, sources, claims, citations ---------------------------

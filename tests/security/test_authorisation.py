@@ -31,6 +31,7 @@ from tests.factories import (
     ExternalReviewFactory,
     PublisherFactory,
     SourceFactory,
+    TopicFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,8 @@ EDITOR = {
 } | {f"{app}.delete_{m}" for app, ms in EDITABLE.items() for m in ms if m in PART_AND_SHARED}
 EDITOR |= {"claims.view_review", "claims.add_review"}
 EDITOR |= {"claims.view_externalreview", "claims.view_ratinglabel"}
+EDITOR |= {f"claims.{a}_topic" for a in ("view", "add", "change")}
+EDITOR |= {f"claims.{a}_topicposition" for a in ("view", "add", "change", "delete")}
 ROLES = {
     "anonymous": None,
     "staff": set(),  # is_staff only: the admin lets them in, nothing more
@@ -197,7 +200,10 @@ def objects(db):
     country = ClaimCountryFactory(claim=claim)
     citation = CitationFactory(claim=claim, source=source, quote="minister")
     review = claim_review(claim=claim, status="in_review", reviewer=user_with_role("ed", "editor"))
+    topic = TopicFactory()
     return {
+        "topics": topic,
+        "topic": topic,
         "claims": claim,
         "claim": claim,
         "actors": participant.actor,
@@ -236,7 +242,8 @@ def api_client_for(role: str) -> APIClient:
 def test_every_api_operation_answers_each_role_as_the_table_says(objects, role, method, path):
     resource = path.removeprefix("/api/v1/").split("/")[0]
     target = objects.get(resource)
-    url = path.replace("{code}", "MA").replace("{id}", str(getattr(target, "pk", 1)))
+    url = path.replace("{code}", "MA").replace("{slug}", getattr(target, "slug", ""))
+    url = url.replace("{id}", str(getattr(target, "pk", 1)))
     response = getattr(api_client_for(role), method)(url, {}, format="json")
     assert response.status_code < 500, response.content
     if allowed(role, api_needs(method, path)):

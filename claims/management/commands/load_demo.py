@@ -1,12 +1,22 @@
 """`manage.py load_demo`: load the seed article and its claims (claims/demo.py)."""
 
+import datetime
 from collections import Counter
 
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
 from claims import demo
-from claims.models import Actor, Citation, Claim, ClaimActor, ClaimCountry, Event
+from claims.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    Event,
+    Topic,
+    TopicPosition,
+)
 from claims.workflow import VERDICTS
 from sources.canonical import canonicalize_url
 from sources.models import Source
@@ -65,6 +75,35 @@ class Command(BaseCommand):
             },
         )
         created["sources"] += made
+        sources = {"": source}
+        for spec in demo.SOURCES:
+            sources[spec.url], made = first_or_create(
+                Source,
+                {"canonical_url": canonicalize_url(spec.url)},
+                {
+                    "url": spec.url,
+                    "title": spec.title,
+                    "language": spec.language,
+                    "published_at": datetime.datetime.combine(
+                        spec.published_on, datetime.time(12), tzinfo=datetime.UTC
+                    ),
+                    "text": spec.text,
+                },
+            )
+            created["sources"] += made
+
+        topic, made = first_or_create(
+            Topic,
+            {"slug": demo.TOPIC.slug},
+            {"question": demo.TOPIC.question, "description": demo.TOPIC.description},
+        )
+        created["topics"] += made
+        positions = {}
+        for order, (key, label) in enumerate(demo.TOPIC.positions):
+            positions[key], made = first_or_create(
+                TopicPosition, {"topic": topic, "key": key}, {"label": label, "order": order}
+            )
+            created["positions"] += made
 
         actors = {}
         for spec in demo.ACTORS:
@@ -102,7 +141,9 @@ class Command(BaseCommand):
                 {
                     "kind": spec.kind,
                     "event": events[spec.event] if spec.event else None,
+                    "occurred_on": spec.occurred_on,
                     "date_precision": spec.date_precision,
+                    "position": positions[spec.position] if spec.position else None,
                 },
             )
             created["claims"] += made
@@ -125,7 +166,7 @@ class Command(BaseCommand):
                 # the quote as found.
                 _, made = first_or_create(
                     Citation,
-                    {"claim": claim, "source": source, "quote": cited.quote},
+                    {"claim": claim, "source": sources[cited.source], "quote": cited.quote},
                     {
                         "stance": cited.stance,
                         "prefix": cited.prefix,

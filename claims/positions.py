@@ -1,0 +1,108 @@
+"""Countries' positions on a topic over time: the one place their rules live.
+
+A claim states a position (`Claim.position`, one of its topic's vocabulary) for each of its
+subject countries (ClaimCountry role `subject`), from its date (`occurred_on`) on. A claim
+without a date cannot be placed in time and states no position on any date.
+
+A country's position as of a date is the one stated by its latest claim on or before that
+date whose verdict supports it (`ESTABLISHING`: true or mostly true). A country with no such
+claim shows the position of its latest claim still open or disputed (`UNESTABLISHED`), marked
+as not established; claims judged false or misleading state nothing. Ties on the same date go
+to the claim recorded last (the higher id).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django_countries import countries as all_countries
+
+from claims.models import ClaimCountry, ClaimStatus, CountryRole, Topic, TopicPosition
+
+ESTABLISHING = frozenset({ClaimStatus.CONFIRMED, ClaimStatus.MOSTLY_TRUE})
+UNESTABLISHED = frozenset(
+    {ClaimStatus.UNVERIFIED, ClaimStatus.IN_REVIEW, ClaimStatus.MIXED, ClaimStatus.UNVERIFIABLE}
+)
+# What a position is "resting on" in words, for pages, CSV and the API.
+STANDING_ESTABLISHED = "established"
+STANDING_UNESTABLISHED = "unverified or disputed"
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One claim stating one country's position on a topic: a row of a timeline."""
+
+    country: str  # alpha-2
+    position: TopicPosition
+    claim_id: int
+    statement: str
+    occurred_on: datetime.date
+    date_precision: str
+    status: str
+
+    @property
+    def established(self) -> bool:
+        return self.status in ESTABLISHING
+
+    @property
+    def standing(self) -> str:
+        return STANDING_ESTABLISHED if self.established else STANDING_UNESTABLISHED
+
+    @property
+    def country_name(self) -> str:
+        return str(all_countries.name(self.country))
+
+    @property
+    def alpha3(self) -> str:
+        return all_countries.alpha3(self.country)
+
+
+def statements(
+    topic: Topic, *, countries: list[str] | None = None, until: datetime.date | None = None
+) -> list[Stated]:
+    """Every dated claim stating a position on `topic` that counts (not judged false or
+    misleading), per subject country, oldest first; optionally only for `countries`
+    (alpha-2) and on or before `until`. One query."""
+    rows = ClaimCountry.objects.filter(
+        role=CountryRole.SUBJECT,
+        claim__position__topic=topic,
+        claim__occurred_on__isnull=False,
+        claim__status__in=ESTABLISHING | UNESTABLISHED,
+    )
+    if countries:
+        rows = rows.filter(country__in=countries)
+    if until is not None:
+        rows = rows.filter(claim__occurred_on__lte=until)
+    rows = rows.select_related("claim__position").order_by(
+        "claim__occurred_on", "claim_id", "country"
+    )
+    return [
+        Stated(
+            country=row.country.code,
+            position=row.claim.position,
+            claim_id=row.claim_id,
+            statement=row.claim.statement,
+            occurred_on=row.claim.occurred_on,
+            date_precision=row.claim.date_precision,
+            status=row.claim.status,
+        )
+        for row in rows
+    ]
+
+
+def positions_as_of(
+    topic: Topic, as_of: datetime.date, *, countries: list[str] | None = None
+) -> list[Stated]:
+    """Each country's position on `topic` as of `as_of` (see the module's rules), one per
+    country that has one, ordered by country code."""
+    latest_established: dict[str, Stated] = {}
+    latest_other: dict[str, Stated] = {}
+    for stated in statements(topic, countries=countries, until=as_of):  # oldest first
+        (latest_established if stated.established else latest_other)[stated.country] = stated
+    chosen = latest_other | latest_established
+    return [chosen[code] for code in sorted(chosen)]
+
+
+def timeline(topic: Topic, *, countries: list[str] | None = None) -> list[Stated]:
+    """Every dated claim that states a position on `topic` (for `countries`), oldest first:
+    each change, with its claim and whether it is established."""
+    return statements(topic, countries=countries)

@@ -1,0 +1,157 @@
+"""The public pages (claims.public) on the demo data: each page answers, links what it shows,
+embeds the ClaimReview only for a verdict, caches for anonymous readers, and answers a bad
+query with a 400 page naming the parameter."""
+
+import datetime
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+
+from claims.models import Claim, Event
+from tests.claims.test_positions import stated
+from tests.conftest import user_with_role
+from tests.factories import TopicFactory, TopicPositionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+    return Claim.objects.get(occurred_on__isnull=False)  # the US recognition
+
+
+def test_every_page_type_answers_on_the_demo_data(client, demo):
+    event = Event.objects.first()
+    for url in [
+        "/",
+        "/claims/",
+        "/claims/?q=Morocco&country=MAR&status=unverified",
+        f"/claims/{demo.pk}/",
+        "/countries/US/",
+        "/countries/esh/",
+        "/topics/western-sahara/",
+        "/topics/western-sahara/?as_of=2021-01-01",
+        f"/events/{event.pk}/",
+    ]:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer["Content-Type"].startswith("text/html"), url
+
+
+def test_the_claim_page_shows_the_quote_in_its_context_linked_to_the_source(client, demo):
+    page = client.get(f"/claims/{demo.pk}/").content.decode()
+
+    assert "<mark>the United States recognizes that the entire Western Sahara territory" in page
+    assert 'href="https://trumpwhitehouse.archives.gov/presidential-actions/' in page
+    assert "Not checked yet" in page
+    assert "application/ld+json" not in page  # no verdict: no ClaimReview
+    assert 'href="/countries/US/"' in page
+    assert "Recognises Moroccan sovereignty" in page and "10 December 2020" in page
+
+
+def test_a_claim_with_a_verdict_embeds_its_claimreview_escaped(client, settings):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 1
+    topic = TopicFactory()
+    position = TopicPositionFactory(topic=topic)
+    claim = stated(position, "US", datetime.date(2020, 12, 10), "confirmed", _reviewer())
+    Claim.objects.filter(pk=claim.pk).update(statement="A </script><script>alert(1)</script>")
+
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert "<" not in block
+    data = json.loads(block)
+    assert data["@type"] == "ClaimReview"
+    assert "Checked." in page  # the rationale
+
+
+def _reviewer():
+    return user_with_role("reviewer", "reviewer")
+
+
+def test_the_topic_page_colours_the_us_only_from_the_proclamation_on(client, demo):
+    before = client.get("/topics/western-sahara/?as_of=2020-12-09").content.decode()
+    after = client.get("/topics/western-sahara/?as_of=2020-12-10").content.decode()
+
+    map_before = before.split("<svg", 1)[1].split("</svg>", 1)[0]
+    map_after = after.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert f'href="/claims/{demo.pk}/"' not in map_before
+    assert f'href="/claims/{demo.pk}/"' in map_after
+    assert 'data-country="US"' not in before and 'data-country="US"' in after
+    assert ": Recognises Moroccan sovereignty (unverified or disputed claim)" in map_after
+
+
+def test_the_embeddable_map_may_be_framed_elsewhere_and_runs_nothing(client, demo):
+    answer = client.get("/topics/western-sahara/map.svg?as_of=2021-01-01")
+
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("image/svg+xml")
+    assert "frame-ancestors *" in answer["Content-Security-Policy"]
+    assert "script" not in answer["Content-Security-Policy"].replace("default-src 'none'", "")
+    assert "X-Frame-Options" not in answer
+    assert b"<script" not in answer.content
+
+
+def test_other_pages_still_refuse_framing(client, demo):
+    answer = client.get("/topics/western-sahara/")
+
+    assert "frame-ancestors 'none'" in answer["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/topics/western-sahara/?as_of=2020-13-01", "as_of"),
+        ("/topics/western-sahara/map.svg?as_of=soon", "as_of"),
+        ("/claims/?country=XX", "country"),
+        ("/claims/?status=maybe", "status"),
+        ("/claims/?page=0", "page"),
+        ("/claims/?page=400", "page"),
+    ],
+)
+def test_a_bad_query_answers_a_400_page_naming_the_parameter(client, demo, url, field):
+    answer = client.get(url)
+
+    assert answer.status_code == 400
+    assert f"<strong>{field}</strong>" in answer.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/claims/99999999999999999999/", "/claims/999999999999999999/", "/countries/ZZ/"]
+)
+def test_unknown_rows_are_404_never_500(client, demo, url):
+    assert client.get(url).status_code == 404
+
+
+def test_pages_are_cacheable_for_anonymous_readers_and_answer_304(client, demo):
+    first = client.get(f"/claims/{demo.pk}/")
+
+    assert "public" in first["Cache-Control"] and "max-age=60" in first["Cache-Control"]
+    assert first["Last-Modified"]
+    again = client.get(f"/claims/{demo.pk}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
+def test_signed_in_readers_get_private_pages(client, demo):
+    client.force_login(user_with_role("editor", "editor"))
+
+    assert "private" in client.get("/").get("Cache-Control")
+
+
+def test_search_counts_facets_and_pages(client, demo):
+    page = client.get("/claims/?country=EH").content.decode()
+
+    assert "5 claims" in page
+    assert re.search(r"Unverified</a> <span class=\"count\">\(5\)</span>", page)
+
+
+def test_the_country_page_shows_the_timeline_of_its_positions(client, demo):
+    page = client.get("/countries/USA/").content.decode()
+
+    assert "Sovereignty over Western Sahara" in page
+    assert f'href="/claims/{demo.pk}/"' in page
+    assert "10 December 2020" in page
