@@ -814,6 +814,9 @@ class ExternalReviewSerializer(StrictModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     authors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    archive_url = serializers.URLField(
+        read_only=True, allow_null=True, help_text="An archived copy, when the record gave one."
+    )
 
     class Meta:
         model = ExternalReview
@@ -840,6 +843,11 @@ class ExternalReviewSerializer(StrictModelSerializer):
             "imported_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["archive_url"] = data["archive_url"] or None  # none given: null, not ""
+        return data
 
 
 def _jsonld(component: str, doc: str, /, **fields) -> type[serializers.Serializer]:

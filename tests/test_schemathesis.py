@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from claims.models import Actor, Citation, Claim, Event
+from claims.models import Actor, Citation, Claim, Event, ExternalReview, Topic
 from claims.workflow import claim_review
 from claimtrack.api import MAX_ID
 from claimtrack.clients import LoginRateThrottle
@@ -104,6 +104,7 @@ class DemoRows:
     # Made to be deleted, so that a DELETE can succeed (demo rows are referenced: 409).
     spare: dict[str, list[int]]
     verdicts: list[int]
+    slugs: list[str]  # the topics'
     citations_of: dict[int, list[int]] = field(default_factory=dict)
 
     def aim(self, case) -> None:
@@ -113,13 +114,15 @@ class DemoRows:
         params = dict(case.path_parameters or {})
         if _is_id(params.get("id")):
             if case.method == "DELETE" and case.path.count("/") == 5:
-                pool = self.spare[resource]
+                pool = self.spare.get(resource) or self.ids[resource]  # (read-only: 405)
             elif case.path.endswith(("/claimreview/", "/reopen/")):
                 pool = self.verdicts  # only a claim with a verdict has these
             else:
                 pool = self.ids[resource]
             # Also by the rest of the case: the coverage phase varies the body, not the id.
             params["id"] = _pick([*pool, MAX_ID], params["id"], case.body, case.query)
+        if isinstance(params.get("slug"), str) and positive:
+            params["slug"] = _pick(self.slugs, params["slug"])
         if isinstance(params.get("code"), str) and positive:
             params["code"] = _pick(COUNTRY_SPELLINGS, params["code"])
         if params:
@@ -206,6 +209,7 @@ def demo_rows(db, monkeypatch):
         "actors": Actor,
         "events": Event,
         "citations": Citation,
+        "external-reviews": ExternalReview,
     }
     rows = DemoRows(
         username=user.username,
@@ -215,6 +219,7 @@ def demo_rows(db, monkeypatch):
         },
         spare=spare,
         verdicts=verdicts,
+        slugs=list(Topic.objects.values_list("slug", flat=True)),
     )
     for claim_id, citation_id in Citation.objects.values_list("claim_id", "pk"):
         rows.citations_of.setdefault(claim_id, []).append(citation_id)

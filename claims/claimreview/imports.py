@@ -482,6 +482,8 @@ def _import_record(
         claim = _as(
             Claim(statement=record.statement, kind=ClaimKind.STATEMENT, created_by=user), user
         )
+        # The history says where the claim came from: another fact-checker's review of it.
+        claim._change_reason = f"imported with {record.publisher_name or 'a'} ClaimReview"[:100]
         claim.save()
         report.claims_created += 1
         for party in record.claimants:

@@ -27,8 +27,13 @@ def test_import_claimreview_records_history_for_what_it_creates():
     claim = Claim.objects.get()
     actions = {entry["action"] for entry in claim_history(claim.pk)}
     assert "created" in actions
+    # Created (unverified) by the import, which says so; another organisation's verdict is
+    # evidence on the claim, never a review of ours (issue 13).
+    assert claim.status == "unverified"
     assert any(
-        entry["model"] == "claim" and entry["reason"] and "review" in entry["reason"]
+        entry["model"] == "claim"
+        and entry["action"] == "created"
+        and "ClaimReview" in (entry["reason"] or "")
         for entry in claim_history(claim.pk)
     )
 
