@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django_countries import countries as all_countries
 
+from claims.exports import claims_csv_response
 from claims.models import (
     Actor,
     Citation,
@@ -235,9 +236,6 @@ def reopen_view(model_admin, request, object_id):
 
 def export_csv_view(model_admin, request):
     """The changelist as it is filtered and searched now, as the API's CSV (same columns)."""
-    # Imported here: the API module pulls in DRF; the admin needs only its CSV writer.
-    from claims.views import claims_csv_response
-
     if not model_admin.has_view_or_change_permission(request):
         raise PermissionDenied
     try:
@@ -245,9 +243,9 @@ def export_csv_view(model_admin, request):
     except IncorrectLookupParameters:
         messages.error(request, "The list's filters are not valid; nothing was exported.")
         return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
-    # pk__in: the same rows the changelist shows, with the relations the CSV row reads.
-    claims = Claim.objects.filter(pk__in=changelist.queryset.values("pk")).with_list_relations()
-    return claims_csv_response(claims)
+    # pk__in: the same rows the changelist shows.
+    claims = Claim.objects.filter(pk__in=changelist.queryset.values("pk"))
+    return claims_csv_response(claims, request.build_absolute_uri(reverse("claim-list")))
 
 
 # --- Deleted claims -----------------------------------------------------------------------

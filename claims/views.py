@@ -1,10 +1,6 @@
-import csv
-
-import orjson
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
@@ -27,9 +23,11 @@ from claims.claimreview import (
     import_claimreview,
     with_claimreview_relations,
 )
+from claims.exports import claims_csv_response
 from claims.filters import ActorFilterSet, CitationFilterSet, ClaimFilterSet, EventFilterSet
 from claims.history import claim_history
 from claims.models import Actor, Citation, Claim, ClaimCountry, Event
+from claims.representation import claim_representation, claim_representations
 from claims.serializers import (
     ActorSerializer,
     CitationSerializer,
@@ -43,15 +41,11 @@ from claims.serializers import (
     ReopenSerializer,
     ReviewSerializer,
     SuggestionSerializer,
-    claim_representation,
-    claim_representations,
 )
 from claims.suggestions import source_mentions, source_suggestions
 from claims.workflow import (
-    LABEL,
     REVIEW_PERMISSION,
     VERDICT_PERMISSION,
-    annotate_consensus,
     claim_reopen,
     claim_review,
     claim_snapshot,
@@ -60,116 +54,10 @@ from claimtrack.api import COUNTRY_CODE_PATTERN, ErrorsAsJSONMixin, parse_id
 from claimtrack.concurrency import ConditionalMixin, not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
 from claimtrack.pagination import TextResultsPagination
+from claimtrack.renderers import CSVRenderer, FastJSONRenderer, JSONLDRenderer
 from claimtrack.schema import IF_MATCH
 from sources.models import text_digest
 from sources.serializers import MentionSerializer
-
-CSV_COLUMNS = [
-    "id",
-    "statement",
-    "kind",
-    "status",
-    "status_label",
-    "needs_rereview",
-    "occurred_on",
-    "date_precision",
-    "event",
-    "countries",
-    "participants",
-    "sources",
-    "version",
-    "created_at",
-    "updated_at",
-]
-
-
-class FastJSONRenderer(renderers.JSONRenderer):
-    """DRF's JSON, byte for byte, written with orjson: a page of claims renders ~10× faster."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        # (No float here is NaN or infinite, which DRF's strict mode would refuse.)
-        plain = self.compact and self.ensure_ascii is False
-        if (
-            data is None
-            or not plain
-            or self.get_indent(accepted_media_type, renderer_context or {})
-        ):
-            return super().render(data, accepted_media_type, renderer_context)
-        try:
-            # Plain dicts, lists, strings and numbers only; anything else takes DRF's encoder.
-            body = orjson.dumps(data, option=orjson.OPT_PASSTHROUGH_DATETIME)
-        except TypeError:
-            return super().render(data, accepted_media_type, renderer_context)
-        # As DRF does: JSON that is also a strict JavaScript subset.
-        return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
-
-
-class JSONLDRenderer(renderers.JSONRenderer):
-    media_type = "application/ld+json"
-    format = "jsonld"
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    """Declares `text/csv` for content negotiation; the claims list streams the body itself."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return b""
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def claim_csv_row(claim: Claim) -> list[str]:
-    return [
-        _cell(v)
-        for v in [
-            claim.pk,
-            claim.statement,
-            claim.kind,
-            claim.status,
-            LABEL[claim.status],
-            "yes" if claim.needs_rereview else "no",
-            claim.occurred_on,
-            claim.date_precision,
-            claim.event.name if claim.event else "",
-            "; ".join(f"{c.country.code}:{c.role}" for c in claim.countries.all()),
-            "; ".join(f"{p.actor.name} ({p.role})" for p in claim.participants.all()),
-            " ".join(dict.fromkeys(c.source.url for c in claim.citations.all())),
-            claim.version,
-            claim.created_at.isoformat(),
-            claim.updated_at.isoformat(),
-        ]
-    ]
-
-
-def claims_csv_response(queryset) -> StreamingHttpResponse:
-    """Every claim of the queryset as CSV, streamed in chunks so that memory stays flat.
-
-    Used by the API list (`?format=csv`) and by the admin's export of its filtered list.
-    """
-    writer = csv.writer(_Echo())
-    rows = queryset.order_by("-id").iterator(chunk_size=1000)
-
-    def lines():
-        yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # BOM: Excel reads UTF-8
-        for claim in rows:
-            yield writer.writerow(claim_csv_row(claim))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-    return response
 
 
 def _on_postgresql() -> bool:
@@ -224,7 +112,7 @@ CLAIM_EXAMPLE = request_example(
 class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
-    queryset = annotate_consensus(Claim.objects.with_list_relations().select_related("created_by"))
+    queryset = Claim.objects.with_list_relations().select_related("created_by")
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
@@ -374,17 +262,17 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
-            return claims_csv_response(self.filter_queryset(self.get_queryset()))
-        prefix = self.claim_url_prefix()
+            return claims_csv_response(
+                self.filter_queryset(Claim.objects.all()), self.claim_url_prefix()
+            )
         request.claims_id_bound = self.paginator.id_bound(request, self)  # see ClaimFilterSet
-        if _on_postgresql():
-            # The page's keys only (and what its cursor needs); the database then builds the
-            # representations as JSON: no model instances, several times faster (bench/).
-            queryset = self.filter_queryset(Claim.objects.only("id", *self.ordering_fields))
-            ids = [claim.pk for claim in self.paginate_queryset(queryset)]
-            return self.get_paginated_response(claim_representations(ids, prefix, queryset.db))
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([claim_representation(c, prefix) for c in page])
+        # The page's keys only (and what its cursor needs); then the page's representations,
+        # built by the database on PostgreSQL (claims.representation).
+        queryset = self.filter_queryset(Claim.objects.only("id", *self.ordering_fields))
+        ids = [claim.pk for claim in self.paginate_queryset(queryset)]
+        return self.get_paginated_response(
+            claim_representations(ids, self.claim_url_prefix(), queryset.db)
+        )
 
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
