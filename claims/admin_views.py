@@ -12,7 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -425,16 +425,10 @@ def country_chart_bars(role: str | None = None) -> list[Bar]:
     rows = ClaimCountry.objects.all()
     if role:
         rows = rows.filter(role=role)
-    counts = (
-        rows.values_list("country", "claim__status")
-        .annotate(n=Count("claim", distinct=True))
-        .order_by()
-    )
     per_country: dict[str, dict[str, int]] = {}
-    for code, status, n in counts:
+    for (code, status), n in rows.claims_per_country("claim__status").items():
         per_country.setdefault(code, {})[status] = n
-    # A claim is counted once per country even when it concerns it in several roles.
-    totals = dict(rows.values_list("country").annotate(n=Count("claim", distinct=True)).order_by())
+    totals = rows.claims_per_country()
     changelist = reverse("admin:claims_claim_changelist")
     largest = max(totals.values(), default=1)
     bars = []

@@ -51,17 +51,25 @@ from claims.workflow import (
     claim_snapshot,
 )
 from claimtrack.api import COUNTRY_CODE_PATTERN, ErrorsAsJSONMixin, parse_id
-from claimtrack.concurrency import ConditionalMixin, not_modified
+from claimtrack.concurrency import not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
-from claimtrack.pagination import TextResultsPagination
+from claimtrack.pagination import KeysetPagination, TextResultsPagination
 from claimtrack.renderers import CSVRenderer, FastJSONRenderer, JSONLDRenderer
 from claimtrack.schema import IF_MATCH
+from claimtrack.viewsets import ResourceViewSet
 from sources.models import text_digest
 from sources.serializers import MentionSerializer
 
 
-def _on_postgresql() -> bool:
-    return connections[Claim.objects.db].vendor == "postgresql"
+class ClaimPagination(KeysetPagination):
+    """Claims newest first; a full-text query on PostgreSQL ranks its matches instead, unless
+    another order is asked for."""
+
+    def default_ordering(self, request, view) -> str:
+        searching = request.query_params.get("q", "").strip()
+        return (
+            "-rank" if searching and connections[Claim.objects.db].vendor == "postgresql" else "-id"
+        )
 
 
 def request_example(summary: str, value) -> OpenApiExample:
@@ -109,13 +117,14 @@ CLAIM_EXAMPLE = request_example(
         ]
     ),
 )
-class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class ClaimViewSet(ResourceViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
     queryset = Claim.objects.with_list_relations().select_related("created_by")
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
+    pagination_class = ClaimPagination
     renderer_classes = [FastJSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
     required_permissions: list[str] | None = None  # set per action (RolePermission)
 
@@ -123,12 +132,6 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         # CSV exports the list; a created or updated claim is not a CSV (it rendered as nothing).
         found = super().get_renderers()
         return found if self.action == "list" else [r for r in found if r.format != "csv"]
-
-    def get_default_ordering(self) -> str:
-        # A full-text query on PostgreSQL ranks its matches unless another order is asked for.
-        if self.request.query_params.get("q", "").strip() and _on_postgresql():
-            return "-rank"
-        return "-id"
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
@@ -265,14 +268,20 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
             return claims_csv_response(
                 self.filter_queryset(Claim.objects.all()), self.claim_url_prefix()
             )
-        request.claims_id_bound = self.paginator.id_bound(request, self)  # see ClaimFilterSet
-        # The page's keys only (and what its cursor needs); then the page's representations,
-        # built by the database on PostgreSQL (claims.representation).
-        queryset = self.filter_queryset(Claim.objects.only("id", *self.ordering_fields))
-        ids = [claim.pk for claim in self.paginate_queryset(queryset)]
-        return self.get_paginated_response(
-            claim_representations(ids, self.claim_url_prefix(), queryset.db)
+        # The page's position (ordering, cursor) read once; its id bound handed to the filters.
+        position = self.paginator.position(request, self)
+        filters = ClaimFilterSet(
+            request.query_params,
+            Claim.objects.only("id", *self.ordering_fields),
+            request=request,
+            id_bound=position.id_bound,
         )
+        # The page's keys (and what its cursor needs); then the page's representations, built
+        # by the database on PostgreSQL (claims.representation).
+        queryset = filters.filtered()
+        page = self.paginator.paginate_queryset(queryset, request, self)
+        claims = claim_representations([c.pk for c in page], self.claim_url_prefix(), queryset.db)
+        return self.get_paginated_response(claims)
 
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
@@ -290,15 +299,18 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         """Counts for a dashboard, under the same filters as the list."""
         claims = self.filter_queryset(Claim.objects.all()).order_by()
 
-        def counts(queryset, field, of="id"):
-            rows = queryset.values_list(field).annotate(n=Count(of, distinct=True)).order_by("-n")
+        def counts(queryset, field):
+            rows = queryset.values_list(field).annotate(n=Count("id")).order_by("-n")
             return {key: n for key, n in rows}
 
         by_status = counts(claims, "status")
-        by_country = counts(
-            ClaimCountry.objects.filter(claim__in=claims.values("pk")).order_by(),
-            "country",
-            of="claim",
+        by_country = dict(
+            sorted(
+                ClaimCountry.objects.filter(claim__in=claims.values("pk"))
+                .claims_per_country()
+                .items(),
+                key=lambda item: -item[1],
+            )
         )
         return Response(
             {
@@ -326,7 +338,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         ]
     )
 )
-class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class ActorViewSet(ResourceViewSet):
     """People, states and bodies that claims are about, by name, kind and country."""
 
     queryset = Actor.objects.all()
@@ -351,7 +363,7 @@ class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         ]
     )
 )
-class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class EventViewSet(ResourceViewSet):
     """Meetings, visits and exercises that claims belong to."""
 
     queryset = Event.objects.all()
@@ -375,7 +387,7 @@ class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         ]
     )
 )
-class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class CitationViewSet(ResourceViewSet):
     """A source's exact quote for or against a claim, anchored in the source's text."""
 
     queryset = Citation.objects.select_related("source", "created_by")
@@ -410,11 +422,9 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
         rows = ClaimCountry.objects.order_by()
         if codes:
             rows = rows.filter(country__in=codes)
-        totals = dict(
-            rows.values_list("country").annotate(n=Count("claim", distinct=True)).order_by()
-        )
+        totals = rows.claims_per_country()
         by_role: dict[str, dict[str, int]] = {}
-        for code, role, n in rows.values_list("country", "role").annotate(n=Count("claim")):
+        for (code, role), n in rows.claims_per_country("role").items():
             by_role.setdefault(code, {})[role] = n
         return [
             {
