@@ -105,6 +105,9 @@ class Arm:
                 CLAIMTRACK_THROTTLE_ANON="100000000/second",
                 CLAIMTRACK_THROTTLE_USER="100000000/second",
             )
+            # The production cache (throttle counters, sessions); without it the database's
+            # cache table, a write per request.
+            env["REDIS_URL"] = args.redis_url or ""
         return env
 
     def at(self, path: str) -> str:
@@ -465,8 +468,8 @@ def generate(database_url: str, claims: int, args) -> dict:
     """Run generate_data (with --reset) and return its wall time and peak RSS."""
     command = [
         sys.executable,
-        "manage.py",
-        "generate_data",
+        "-m",
+        "bench.generate",
         "--claims",
         str(claims),
         "--seed",
@@ -789,7 +792,8 @@ def write_report(path: Path, args, facts, extra, scenarios, problems, unavailabl
         f"- Gunicorn (floor and claimtrack): `{' '.join(GUNICORN)}` plus gunicorn.conf.py "
         "(max_requests 5000 ± 500, access log on)",
         "- claimtrack: production settings (`DJANGO_DEBUG=0`, `DATABASE_CONN_MAX_AGE=600`), "
-        "throttling raised",
+        "throttling raised; cache: "
+        + (f"Redis (`REDIS_URL={args.redis_url}`)" if args.redis_url else "the database's table"),
         "- Datasette: `datasette serve -i` (immutable) with the canned query `by_country` "
         "(bench/datasette/metadata.json)",
         "- Versions: "
@@ -929,6 +933,11 @@ def parse_args(argv=None):
         "--reuse",
         action="store_true",
         help="With --generate: keep a database that already holds exactly that many claims.",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL", ""),
+        help="The claimtrack arm's cache, as in production (REDIS_URL); empty: the database.",
     )
     parser.add_argument("--arms", default="floor,datasette,claimtrack")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per target per round.")

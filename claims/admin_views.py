@@ -12,7 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django_countries import countries as all_countries
 
+from claims.exports import claims_csv_response
 from claims.models import (
     Actor,
     Citation,
@@ -240,9 +241,6 @@ def reopen_view(model_admin, request, object_id):
 
 def export_csv_view(model_admin, request):
     """The changelist as it is filtered and searched now, as the API's CSV (same columns)."""
-    # Imported here: the API module pulls in DRF; the admin needs only its CSV writer.
-    from claims.views import claims_csv_response
-
     if not model_admin.has_view_or_change_permission(request):
         raise PermissionDenied
     try:
@@ -250,9 +248,9 @@ def export_csv_view(model_admin, request):
     except IncorrectLookupParameters:
         messages.error(request, "The list's filters are not valid; nothing was exported.")
         return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
-    # pk__in: the same rows the changelist shows, with the relations the CSV row reads.
-    claims = Claim.objects.filter(pk__in=changelist.queryset.values("pk")).with_list_relations()
-    return claims_csv_response(claims)
+    # pk__in: the same rows the changelist shows.
+    claims = Claim.objects.filter(pk__in=changelist.queryset.values("pk"))
+    return claims_csv_response(claims, request.build_absolute_uri(reverse("claim-list")))
 
 
 # --- Deleted claims -----------------------------------------------------------------------
@@ -482,16 +480,10 @@ def country_chart_bars(role: str | None = None) -> list[Bar]:
     rows = ClaimCountry.objects.all()
     if role:
         rows = rows.filter(role=role)
-    counts = (
-        rows.values_list("country", "claim__status")
-        .annotate(n=Count("claim", distinct=True))
-        .order_by()
-    )
     per_country: dict[str, dict[str, int]] = {}
-    for code, status, n in counts:
+    for (code, status), n in rows.claims_per_country("claim__status").items():
         per_country.setdefault(code, {})[status] = n
-    # A claim is counted once per country even when it concerns it in several roles.
-    totals = dict(rows.values_list("country").annotate(n=Count("claim", distinct=True)).order_by())
+    totals = rows.claims_per_country()
     changelist = reverse("admin:claims_claim_changelist")
     largest = max(totals.values(), default=1)
     bars = []

@@ -166,16 +166,21 @@ class ClaimFilterSet(FilterSet):
         model = Claim
         fields = []
 
+    def __init__(self, *args, id_bound: tuple[str, int] | None = None, **kwargs):
+        # A list page after a cursor (claimtrack.pagination.Position.id_bound): the page's id
+        # bound, repeated in the country subquery so that it starts at the cursor instead of
+        # reading every newer row of the country.
+        super().__init__(*args, **kwargs)
+        self.id_bound = id_bound
+
     def _country_rows(self, codes):
         rows = ClaimCountry.objects.filter(country__in=codes)
         roles = self.form.cleaned_data.get("country_role")
         if roles:
             rows = rows.filter(role__in=roles)
-        # A list page after a cursor (ClaimViewSet.list): the page's id bound again here, so
-        # the subquery starts at the cursor instead of reading every newer row of the country.
-        bound = getattr(self.request, "claims_id_bound", None)
-        if bound:
-            rows = rows.filter(**{f"claim_id__{bound[0]}": bound[1]})
+        if self.id_bound:
+            lookup, pk = self.id_bound
+            rows = rows.filter(**{f"claim_id__{lookup}": pk})
         return rows
 
     def filter_country(self, queryset, name, codes):

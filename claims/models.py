@@ -6,7 +6,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
@@ -517,6 +517,13 @@ class CountryRole(models.TextChoices):
 
 
 class ClaimCountryQuerySet(models.QuerySet):
+    def claims_per_country(self, *by: str) -> dict:
+        """How many claims these rows say concern each country (a claim that concerns a country
+        in several roles counts once): {code: n}, or {(code, *by): n} split by further fields
+        of the row (`role`, `claim__status`). The one count of claims per country."""
+        rows = self.order_by().values_list("country", *by).annotate(n=Count("claim", distinct=True))
+        return {(key[0] if not by else tuple(key)): n for *key, n in rows}
+
     def codes_in_use(self) -> list[str]:
         """The distinct country codes, found by skipping along the country index (one probe per
         country, ~250 at most) rather than reading every row."""
@@ -586,29 +593,52 @@ PARTICIPANT_COUNTRY_ROLE = {
 }
 
 
+def derived_countries(participants, event_country: str = "") -> list[tuple[str, str]]:
+    """The (country, role) rows a claim derives from its participants, given as (actor's
+    country, participant role), and from its event's country: the one rule that derives
+    countries (sync_claim_countries, import_claims and the benchmark's generator apply it)."""
+    rows = [
+        (country, PARTICIPANT_COUNTRY_ROLE[role])
+        for country, role in participants
+        if country and role in PARTICIPANT_COUNTRY_ROLE
+    ]
+    if event_country:
+        rows.append((event_country, CountryRole.VENUE))
+    return list(dict.fromkeys(rows))
+
+
+def claim_country_rows(entered, derived) -> dict[tuple[str, str], bool]:
+    """A claim's country rows, (country, role) -> derived: the hand-entered ones, then each
+    derived one not also entered by hand (that one stays hand-entered)."""
+    rows = dict.fromkeys(entered, False)
+    for key in derived:
+        rows.setdefault(key, True)
+    return rows
+
+
 def sync_claim_countries(claim_ids) -> None:
     """Make the derived ClaimCountry rows of these claims match their participants and event.
 
-    The one place that derives countries. Hand-entered rows are never removed; a derived row
-    that a person also entered by hand stays as the hand-entered one.
+    Hand-entered rows are never removed; a derived row that a person also entered by hand stays
+    as the hand-entered one.
     """
     claim_ids = set(claim_ids)
     if not claim_ids:
         return
-    wanted = {
-        (claim_id, country, PARTICIPANT_COUNTRY_ROLE[role])
-        for claim_id, country, role in ClaimActor.objects.filter(
-            claim_id__in=claim_ids, role__in=list(PARTICIPANT_COUNTRY_ROLE)
-        )
-        .exclude(actor__country="")
-        .values_list("claim_id", "actor__country", "role")
-    }
-    wanted |= {
-        (claim_id, country, CountryRole.VENUE)
-        for claim_id, country in Claim.objects.filter(pk__in=claim_ids)
+    participants: dict[int, list[tuple[str, str]]] = {pk: [] for pk in claim_ids}
+    for claim_id, country, role in ClaimActor.objects.filter(claim_id__in=claim_ids).values_list(
+        "claim_id", "actor__country", "role"
+    ):
+        participants[claim_id].append((country, role))
+    events = dict(
+        Claim.objects.filter(pk__in=claim_ids)
         .exclude(event__isnull=True)
-        .exclude(event__country="")
         .values_list("id", "event__country")
+    )
+    wanted = {
+        (claim_id, country, role)
+        for claim_id in claim_ids
+        for country, role in derived_countries(participants[claim_id], events.get(claim_id, ""))
     }
     existing = {
         (row.claim_id, row.country.code, row.role): row

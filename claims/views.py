@@ -1,10 +1,6 @@
-import csv
-
-import orjson
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +23,7 @@ from claims.claimreview import (
     import_claimreview,
     with_claimreview_relations,
 )
+from claims.exports import claims_csv_response
 from claims.filters import (
     ActorFilterSet,
     CitationFilterSet,
@@ -36,6 +33,7 @@ from claims.filters import (
 )
 from claims.history import claim_history
 from claims.models import Actor, Citation, Claim, ClaimCountry, Event, ExternalReview
+from claims.representation import claim_representation, claim_representations
 from claims.serializers import (
     ActorSerializer,
     CitationSerializer,
@@ -51,16 +49,12 @@ from claims.serializers import (
     ReopenSerializer,
     ReviewSerializer,
     SuggestionSerializer,
-    claim_representation,
-    claim_representations,
     external_review_fields,
 )
 from claims.suggestions import source_mentions, source_suggestions
 from claims.workflow import (
-    LABEL,
     REVIEW_PERMISSION,
     VERDICT_PERMISSION,
-    annotate_consensus,
     claim_reopen,
     claim_review,
     claim_snapshot,
@@ -72,123 +66,25 @@ from claimtrack.api import (
     ErrorsAsJSONMixin,
     parse_id,
 )
-from claimtrack.concurrency import ConditionalMixin, not_modified
+from claimtrack.concurrency import not_modified
 from claimtrack.exceptions import PreconditionFailed, PreconditionRequired
-from claimtrack.pagination import TextResultsPagination
+from claimtrack.pagination import KeysetPagination, TextResultsPagination
+from claimtrack.renderers import CSVRenderer, FastJSONRenderer, JSONLDRenderer
 from claimtrack.schema import IF_MATCH
+from claimtrack.viewsets import ResourceViewSet
 from sources.models import text_digest
 from sources.serializers import MentionSerializer
 
-CSV_COLUMNS = [
-    "id",
-    "statement",
-    "kind",
-    "status",
-    "status_label",
-    "needs_rereview",
-    "occurred_on",
-    "date_precision",
-    "event",
-    "countries",
-    "participants",
-    "sources",
-    "version",
-    "created_at",
-    "updated_at",
-]
 
+class ClaimPagination(KeysetPagination):
+    """Claims newest first; a full-text query on PostgreSQL ranks its matches instead, unless
+    another order is asked for."""
 
-class FastJSONRenderer(renderers.JSONRenderer):
-    """DRF's JSON, byte for byte, written with orjson: a page of claims renders ~10× faster."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        # (No float here is NaN or infinite, which DRF's strict mode would refuse.)
-        plain = self.compact and self.ensure_ascii is False
-        if (
-            data is None
-            or not plain
-            or self.get_indent(accepted_media_type, renderer_context or {})
-        ):
-            return super().render(data, accepted_media_type, renderer_context)
-        try:
-            # Plain dicts, lists, strings and numbers only; anything else takes DRF's encoder.
-            body = orjson.dumps(data, option=orjson.OPT_PASSTHROUGH_DATETIME)
-        except TypeError:
-            return super().render(data, accepted_media_type, renderer_context)
-        # As DRF does: JSON that is also a strict JavaScript subset.
-        return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
-
-
-class JSONLDRenderer(renderers.JSONRenderer):
-    media_type = "application/ld+json"
-    format = "jsonld"
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    """Declares `text/csv` for content negotiation; the claims list streams the body itself."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return b""
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def claim_csv_row(claim: Claim) -> list[str]:
-    return [
-        _cell(v)
-        for v in [
-            claim.pk,
-            claim.statement,
-            claim.kind,
-            claim.status,
-            LABEL[claim.status],
-            "yes" if claim.needs_rereview else "no",
-            claim.occurred_on,
-            claim.date_precision,
-            claim.event.name if claim.event else "",
-            "; ".join(f"{c.country.code}:{c.role}" for c in claim.countries.all()),
-            "; ".join(f"{p.actor.name} ({p.role})" for p in claim.participants.all()),
-            " ".join(dict.fromkeys(c.source.canonical_url for c in claim.citations.all())),
-            claim.version,
-            claim.created_at.isoformat(),
-            claim.updated_at.isoformat(),
-        ]
-    ]
-
-
-def claims_csv_response(queryset) -> StreamingHttpResponse:
-    """Every claim of the queryset as CSV, streamed in chunks so that memory stays flat.
-
-    Used by the API list (`?format=csv`) and by the admin's export of its filtered list.
-    """
-    writer = csv.writer(_Echo())
-    rows = queryset.order_by("-id").iterator(chunk_size=1000)
-
-    def lines():
-        yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # BOM: Excel reads UTF-8
-        for claim in rows:
-            yield writer.writerow(claim_csv_row(claim))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-    return response
-
-
-def _on_postgresql() -> bool:
-    return connections[Claim.objects.db].vendor == "postgresql"
+    def default_ordering(self, request, view) -> str:
+        searching = request.query_params.get("q", "").strip()
+        return (
+            "-rank" if searching and connections[Claim.objects.db].vendor == "postgresql" else "-id"
+        )
 
 
 def request_example(summary: str, value) -> OpenApiExample:
@@ -239,13 +135,14 @@ CLAIM_EXAMPLE = request_example(
         ],
     ),
 )
-class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class ClaimViewSet(ResourceViewSet):
     """Claims, with filters by country and more; `?format=csv` exports the filtered list."""
 
-    queryset = annotate_consensus(Claim.objects.with_list_relations().select_related("created_by"))
+    queryset = Claim.objects.with_list_relations().select_related("created_by")
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
     ordering_fields = ["occurred_on", "created_at", "updated_at", "id"]
+    pagination_class = ClaimPagination
     renderer_classes = [FastJSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
     required_permissions: list[str] | None = None  # set per action (RolePermission)
 
@@ -253,12 +150,6 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         # CSV exports the list; a created or updated claim is not a CSV (it rendered as nothing).
         found = super().get_renderers()
         return found if self.action == "list" else [r for r in found if r.format != "csv"]
-
-    def get_default_ordering(self) -> str:
-        # A full-text query on PostgreSQL ranks its matches unless another order is asked for.
-        if self.request.query_params.get("q", "").strip() and _on_postgresql():
-            return "-rank"
-        return "-id"
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
@@ -394,17 +285,23 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
-            return claims_csv_response(self.filter_queryset(self.get_queryset()))
-        prefix = self.claim_url_prefix()
-        request.claims_id_bound = self.paginator.id_bound(request, self)  # see ClaimFilterSet
-        if _on_postgresql():
-            # The page's keys only (and what its cursor needs); the database then builds the
-            # representations as JSON: no model instances, several times faster (bench/).
-            queryset = self.filter_queryset(Claim.objects.only("id", *self.ordering_fields))
-            ids = [claim.pk for claim in self.paginate_queryset(queryset)]
-            return self.get_paginated_response(claim_representations(ids, prefix, queryset.db))
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([claim_representation(c, prefix) for c in page])
+            return claims_csv_response(
+                self.filter_queryset(Claim.objects.all()), self.claim_url_prefix()
+            )
+        # The page's position (ordering, cursor) read once; its id bound handed to the filters.
+        position = self.paginator.position(request, self)
+        filters = ClaimFilterSet(
+            request.query_params,
+            Claim.objects.only("id", *self.ordering_fields),
+            request=request,
+            id_bound=position.id_bound,
+        )
+        # The page's keys (and what its cursor needs); then the page's representations, built
+        # by the database on PostgreSQL (claims.representation).
+        queryset = filters.filtered()
+        page = self.paginator.paginate_queryset(queryset, request, self)
+        claims = claim_representations([c.pk for c in page], self.claim_url_prefix(), queryset.db)
+        return self.get_paginated_response(claims)
 
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
@@ -423,15 +320,18 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         """Counts for a dashboard, under the same filters as the list."""
         claims = self.filter_queryset(Claim.objects.all()).order_by()
 
-        def counts(queryset, field, of="id"):
-            rows = queryset.values_list(field).annotate(n=Count(of, distinct=True)).order_by("-n")
+        def counts(queryset, field):
+            rows = queryset.values_list(field).annotate(n=Count("id")).order_by("-n")
             return {key: n for key, n in rows}
 
         by_status = counts(claims, "status")
-        by_country = counts(
-            ClaimCountry.objects.filter(claim__in=claims.values("pk")).order_by(),
-            "country",
-            of="claim",
+        by_country = dict(
+            sorted(
+                ClaimCountry.objects.filter(claim__in=claims.values("pk"))
+                .claims_per_country()
+                .items(),
+                key=lambda item: -item[1],
+            )
         )
         return Response(
             {
@@ -459,7 +359,7 @@ class ClaimViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         ]
     )
 )
-class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class ActorViewSet(ResourceViewSet):
     """People, states and bodies that claims are about, by name, kind and country."""
 
     queryset = Actor.objects.all()
@@ -484,7 +384,7 @@ class ActorViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         ]
     )
 )
-class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class EventViewSet(ResourceViewSet):
     """Meetings, visits and exercises that claims belong to."""
 
     queryset = Event.objects.all()
@@ -508,7 +408,7 @@ class EventViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
         ]
     )
 )
-class CitationViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class CitationViewSet(ResourceViewSet):
     """A source's exact quote for or against a claim, anchored in the source's text."""
 
     queryset = Citation.objects.select_related("source", "created_by")
@@ -552,11 +452,9 @@ class CountryViewSet(ErrorsAsJSONMixin, viewsets.ViewSet):
         rows = ClaimCountry.objects.order_by()
         if codes:
             rows = rows.filter(country__in=codes)
-        totals = dict(
-            rows.values_list("country").annotate(n=Count("claim", distinct=True)).order_by()
-        )
+        totals = rows.claims_per_country()
         by_role: dict[str, dict[str, int]] = {}
-        for code, role, n in rows.values_list("country", "role").annotate(n=Count("claim")):
+        for (code, role), n in rows.claims_per_country("role").items():
             by_role.setdefault(code, {})[role] = n
         return [
             {

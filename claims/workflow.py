@@ -499,15 +499,28 @@ class Consensus(models.TextChoices):
     REFUTED = "refuted", "Refuted"
 
 
+# What the sources say together, by (any supporting citation, any refuting citation): the
+# one rule, read by claim_consensus() in Python and by annotate_consensus() in SQL.
+CONSENSUS_RULE: dict[tuple[bool, bool], Consensus] = {
+    (True, True): Consensus.CONTESTED,
+    (True, False): Consensus.UNCONTESTED,
+    (False, True): Consensus.REFUTED,
+    (False, False): Consensus.UNSOURCED,
+}
+
+
 def claim_consensus(support_count: int, refute_count: int) -> Consensus:
     """What the sources say together: `support_count` supports, `refute_count` refutes/retracts."""
-    if support_count and refute_count:
-        return Consensus.CONTESTED
-    if support_count:
-        return Consensus.UNCONTESTED
-    if refute_count:
-        return Consensus.REFUTED
-    return Consensus.UNSOURCED
+    return CONSENSUS_RULE[(support_count > 0, refute_count > 0)]
+
+
+def consensus_counts(stances: Iterable[str]) -> tuple[int, int]:
+    """(supporting, refuting) among a claim's citations' stances; mentions count for neither."""
+    stances = list(stances)
+    return (
+        sum(stance in SUPPORTING for stance in stances),
+        sum(stance in REFUTING for stance in stances),
+    )
 
 
 def _citation_count(stances: Iterable[str]) -> Coalesce:
@@ -523,6 +536,10 @@ def _citation_count(stances: Iterable[str]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _some(count: str, some: bool) -> Q:
+    return Q(**{f"{count}__gt": 0}) if some else Q(**{count: 0})
+
+
 def annotate_consensus(queryset: models.QuerySet) -> models.QuerySet:
     """Claims with `support_count`, `refute_count` (refutes + retracts) and `consensus`.
 
@@ -534,10 +551,13 @@ def annotate_consensus(queryset: models.QuerySet) -> models.QuerySet:
         refute_count=_citation_count(REFUTING),
     ).annotate(
         consensus=Case(
-            When(Q(support_count__gt=0) & Q(refute_count__gt=0), then=Value(Consensus.CONTESTED)),
-            When(support_count__gt=0, then=Value(Consensus.UNCONTESTED)),
-            When(refute_count__gt=0, then=Value(Consensus.REFUTED)),
-            default=Value(Consensus.UNSOURCED),
+            *(
+                When(
+                    _some("support_count", support) & _some("refute_count", refute),
+                    then=Value(value),
+                )
+                for (support, refute), value in CONSENSUS_RULE.items()
+            ),
             output_field=models.CharField(max_length=11),
         )
     )

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters import rest_framework as filters
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, negotiation, parsers, renderers, serializers
@@ -202,6 +203,13 @@ class FilterSet(filters.FilterSet):
     Every filter names its `label`: django-filter's own label for a filter with `method=` is
     "[invalid name] is in".
     """
+
+    def filtered(self):
+        """The filtered queryset; invalid values answer 400 naming the parameter (as
+        django-filter's DRF backend does)."""
+        if not self.is_valid():
+            raise translate_validation(self.errors)
+        return self.qs
 
     def get_form_class(self):
         form_class = super().get_form_class()

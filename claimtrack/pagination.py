@@ -9,6 +9,7 @@ on page 1,000 as on page 1 (no OFFSET, no COUNT).
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import F, Q
@@ -84,6 +85,34 @@ def _after(field: str, value, pk: int, descending: bool, nulls_last: bool) -> Q:
     return later | Q(**{f"{field}__isnull": True}) if nulls_last else later
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a list request starts: its ordering and its cursor, read once from the query."""
+
+    field: str
+    descending: bool
+    cursor: dict | None  # {"value", "pk", "reverse"} from the token
+    size: int
+
+    @property
+    def reverse(self) -> bool:
+        """Walking backwards from the cursor (a `previous` link)."""
+        return bool(self.cursor and self.cursor["reverse"])
+
+    @property
+    def id_bound(self) -> tuple[str, int] | None:
+        """("lt" or "gt", id) that every row of the page satisfies, when it walks by id from a
+        cursor; None otherwise.
+
+        Filters may repeat it inside their subqueries, where PostgreSQL does not carry it: a
+        country's claims are then read from the cursor on instead of from the newest, so page
+        1,000 costs what page 1 does.
+        """
+        if self.field != "id" or self.cursor is None:
+            return None
+        return ("lt" if self.descending != self.reverse else "gt", self.cursor["pk"])
+
+
 class KeysetPagination(BasePagination):
     page_size = 50
     max_page_size = 200
@@ -94,51 +123,46 @@ class KeysetPagination(BasePagination):
     def get_page_size(self, request) -> int:
         return page_size_of(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
-    def get_ordering(self, request, view) -> tuple[str, bool]:
+    def default_ordering(self, request, view) -> str:
+        """The ordering when the request names none: newest first."""
+        return "-id"
+
+    def position(self, request, view) -> Position:
+        """The request's ordering, cursor and page size, parsed (and checked: 400 naming the
+        parameter) once per request; paginate_queryset() reads the same."""
+        if getattr(self, "_parsed_for", None) is not request:
+            self._parsed = self._parse(request, view)
+            self._parsed_for = request
+        return self._parsed
+
+    def _parse(self, request, view) -> Position:
         allowed = getattr(view, "ordering_fields", ["id"])
-        default = getattr(view, "get_default_ordering", lambda: "-id")()
+        default = self.default_ordering(request, view)
         raw = request.query_params.get(self.ordering_param) or default
         field = raw.removeprefix("-")
         if field not in allowed and raw != default:
             choices = ", ".join(f"{f}, -{f}" for f in allowed)
             raise serializers.ValidationError({self.ordering_param: f"Order by one of: {choices}."})
-        return field, raw.startswith("-")
-
-    def id_bound(self, request, view) -> tuple[str, int] | None:
-        """("lt" or "gt", id) that every row of the requested page satisfies, when the page
-        walks by id from a cursor; None otherwise.
-
-        Filters may repeat it inside their subqueries, where PostgreSQL does not carry it: a
-        country's claims are then read from the cursor on instead of from the newest, so page
-        1,000 costs what page 1 does.
-        """
         token = request.query_params.get(self.cursor_query_param)
-        if not token:
-            return None
-        field, descending = self.get_ordering(request, view)
-        if field != "id":
-            return None
-        cursor = _decode(token)
-        return ("lt" if descending != cursor["reverse"] else "gt", cursor["pk"])
+        return Position(
+            field=field,
+            descending=raw.startswith("-"),
+            cursor=_decode(token) if token else None,
+            size=self.get_page_size(request),
+        )
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        size = self.get_page_size(request)
-        field, descending = self.get_ordering(request, view)
+        at = self.position(request, view)
+        field, cursor, reverse = at.field, at.cursor, at.reverse
         self.field = field
-        token = request.query_params.get(self.cursor_query_param)
-        cursor = _decode(token) if token else None
-        reverse = bool(cursor and cursor["reverse"])
         # Empty values sort last in both directions; walking backwards flips everything.
-        walk_descending = descending != reverse
+        walk_descending = at.descending != reverse
         nulls_last = not reverse
-        order = F(field).desc(nulls_last=True) if walk_descending else F(field).asc(nulls_last=True)
-        if reverse:
-            order = (
-                F(field).desc(nulls_first=True)
-                if walk_descending
-                else F(field).asc(nulls_first=True)
-            )
+        if walk_descending:
+            order = F(field).desc(nulls_first=True) if reverse else F(field).desc(nulls_last=True)
+        else:
+            order = F(field).asc(nulls_first=True) if reverse else F(field).asc(nulls_last=True)
         tie = "-pk" if walk_descending else "pk"
         queryset = queryset.order_by(order, tie) if field != "id" else queryset.order_by(tie)
         if cursor:
@@ -146,9 +170,9 @@ class KeysetPagination(BasePagination):
             queryset = queryset.filter(
                 _after(field, value, cursor["pk"], walk_descending, nulls_last)
             )
-        rows = list(queryset[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size]
+        rows = list(queryset[: at.size + 1])
+        more = len(rows) > at.size
+        rows = rows[: at.size]
         if reverse:
             rows.reverse()
         self.has_next = more if not reverse else True

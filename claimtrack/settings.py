@@ -130,6 +130,9 @@ for _database in [_primary, *_replicas.values()]:
         _options["options"] = f"-c statement_timeout={CLAIMTRACK_STATEMENT_TIMEOUT_MS}"
 
 DATABASES = {"default": _primary, **_replicas}
+# The claims list's documents statement as a PostgreSQL prepared statement (planned once per
+# connection). Off behind a pooler in transaction mode that cannot keep prepared statements.
+CLAIMTRACK_PREPARED_READS = env_bool("CLAIMTRACK_PREPARED_READS", default=True)
 CLAIMTRACK_READ_REPLICAS = list(_replicas)
 
 # A client that wrote reads from the primary for this many seconds (replicas lag behind).

@@ -1,12 +1,11 @@
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from claimtrack.api import ErrorsAsJSONMixin
-from claimtrack.concurrency import ConditionalMixin
 from claimtrack.exceptions import Conflict, RequestTooLarge
+from claimtrack.viewsets import ResourceViewSet
 from sources.anchoring import source_reanchor
 from sources.canonical import canonicalize_url
 from sources.filters import PublisherFilterSet, SourceFilterSet
@@ -32,7 +31,7 @@ from sources.serializers import (
         ]
     )
 )
-class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class PublisherViewSet(ResourceViewSet):
     """Who publishes sources: one publisher per domain."""
 
     queryset = Publisher.objects.all()
@@ -57,7 +56,7 @@ class PublisherViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSe
         ]
     )
 )
-class SourceViewSet(ErrorsAsJSONMixin, ConditionalMixin, viewsets.ModelViewSet):
+class SourceViewSet(ResourceViewSet):
     """Articles and other sources, one record per canonical URL; lists leave out `text`."""
 
     queryset = Source.objects.select_related("publisher", "created_by")

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Citation, Claim
-from claims.views import CSV_COLUMNS
+from claims.representation import CSV_COLUMNS
 from claims.workflow import claim_review
 from tests.conftest import user_with_role
 from tests.factories import (

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from bench.generate import Command as GenerateData
 from bench.run import check_same_rows, cursor_token, parse_wrk
 from claims.models import Claim
 from claims.serializers import ClaimSerializer
@@ -54,7 +55,7 @@ def floor_app(transactional_db):
     """Generated data committed (the floor reads over its own connection) and the floor app."""
     from bench.floor import Floor
 
-    call_command("generate_data", claims=800, seed=5, quiet=True, stdout=StringIO())
+    call_command(GenerateData(), claims=800, seed=5, quiet=True, stdout=StringIO())
     app = Floor(_database_url())
     yield app
     if app.conn is not None:

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from bench.generate import Command as GenerateData
 from bench.imports import import_vs_copy
 from bench.run import ROOT, met, stats_from_sql
 from claims.models import Citation, Claim, ClaimActor, ClaimCountry
@@ -20,7 +21,7 @@ def _database_url() -> str:
 @pytest.fixture
 def generated(transactional_db):
     """Generated data, committed: the suite reads it over its own connections."""
-    call_command("generate_data", claims=600, seed=3, quiet=True, stdout=StringIO())
+    call_command(GenerateData(), claims=600, seed=3, quiet=True, stdout=StringIO())
 
 
 @pytest.mark.postgres

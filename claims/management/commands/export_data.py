@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from claimtrack.db import Summary, canonical, header, iter_records
+from claims.backup import Summary, canonical, header, iter_records
 
 
 def private_file(path: str):

@@ -31,7 +31,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from claims.models import (
-    PARTICIPANT_COUNTRY_ROLE,
     STATEMENT_MAX_LENGTH,
     Actor,
     Citation,
@@ -43,6 +42,8 @@ from claims.models import (
     DatePrecision,
     ParticipantRole,
     Stance,
+    claim_country_rows,
+    derived_countries,
 )
 from sources.canonical import canonicalize_url
 from sources.models import Source
@@ -251,13 +252,13 @@ class Batch:
             Claim.objects.bulk_create(claims)
             participants, countries, citations = [], [], []
             for claim, (line, actors, sources) in zip(claims, resolved, strict=True):
-                # Hand-entered rows first; a derived row a person also entered stays hand-entered.
-                rows = dict.fromkeys(line.countries, False)
-                for actor, (_, _, role) in zip(actors, line.participants, strict=True):
+                roles = [role for _, _, role in line.participants]
+                for actor, role in zip(actors, roles, strict=True):
                     participants.append(ClaimActor(claim=claim, actor=actor, role=role))
-                    country = actor.__dict__["country"]
-                    if country and role in PARTICIPANT_COUNTRY_ROLE:
-                        rows.setdefault((country, PARTICIPANT_COUNTRY_ROLE[role]), True)
+                derived = derived_countries(
+                    [(a.__dict__["country"], role) for a, role in zip(actors, roles, strict=True)]
+                )
+                rows = claim_country_rows(line.countries, derived)
                 countries += [
                     ClaimCountry(claim=claim, country=code, role=role, derived=derived)
                     for (code, role), derived in rows.items()

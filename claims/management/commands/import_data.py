@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from claimtrack.db import FORMAT, VERSION, Loader, auto_timestamps_off, occupied, summarize
+from claims.backup import FORMAT, VERSION, Loader, auto_timestamps_off, occupied, summarize
 
 
 class Command(BaseCommand):

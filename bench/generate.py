@@ -1,13 +1,20 @@
-"""`manage.py generate_data`: realistic synthetic claims at scale (see claims/synthetic.py)."""
+"""Realistic synthetic claims at scale for the benchmarks (see bench/synthetic.py).
 
+    DATABASE_URL=… DJANGO_DEBUG=1 python -m bench.generate --claims 1000000 --seed 1 \\
+        --reset --no-input
+
+Benchmark tooling, not part of the application: it writes straight to the tables what the
+application would write (tests/bench/test_generate.py compares a generated claim, read
+through the API, with one created through the API).
+"""
+
+import os
 import sys
 import time
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-
-from claims.synthetic import BLOCK, MODELS, Generator, table_counts, writer_for_connection
 
 # Everything --reset empties: the data of both apps and its history (users stay).
 RESET_APPS = ("claims", "sources")
@@ -64,6 +71,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        from bench.synthetic import BLOCK
+
         parser.add_argument("--claims", type=int, required=True, help="How many claims to create.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument(
@@ -93,6 +102,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, claims, seed, batch_size, no_history, reset, interactive, quiet,
                **options):  # fmt: skip
+        # Imported here: the models load only once Django is set up (see main()).
+        from bench.synthetic import BLOCK, MODELS, Generator, table_counts, writer_for_connection
+
         _positive("claims", claims)
         _positive("batch-size", batch_size, BLOCK)
         missing = {m._meta.db_table for m in MODELS} - set(connection.introspection.table_names())
@@ -148,3 +160,15 @@ class Command(BaseCommand):
                 # Children first: foreign keys would refuse the parents.
                 for table in reversed(tables):
                     cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimtrack.settings")
+    import django
+
+    django.setup()
+    Command().run_from_argv(["python -m bench.generate", "generate_data", *argv])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -47,6 +47,8 @@ from claims.models import (
     EventKind,
     ParticipantRole,
     Stance,
+    claim_country_rows,
+    derived_countries,
 )
 from sources.anchoring import context_of
 from sources.canonical import canonicalize_url
@@ -617,12 +619,15 @@ class Generator:
                     roles.append(ParticipantRole.OBJECT)
             if kind in MEETING_KINDS and roles[0] == ParticipantRole.SUBJECT:
                 roles[0] = ParticipantRole.ATTENDEE
-            for actor, role in zip(actors, roles, strict=True):
-                participants.append([claim_id, ref.actor_ids[actor], role])
+            # In the order the API writes them (ClaimSerializer: by actor id, then role).
+            for actor_id, role in sorted(
+                (ref.actor_ids[actor], role) for actor, role in zip(actors, roles, strict=True)
+            ):
+                participants.append([claim_id, actor_id, role])
 
-            # Hand-entered countries (about half the claims), then the derived ones; a derived
-            # row that was also entered by hand stays the hand-entered one (sync_claim_countries).
-            hand: dict[tuple[str, str], bool] = {}
+            # Hand-entered countries (about half the claims), then the derived ones, by the
+            # application's rules (claims.models.derived_countries, claim_country_rows).
+            hand: list[tuple[str, str]] = []
             territory = self.countries.draw(rng)
             if rng.random() < 0.45:
                 role = (
@@ -630,18 +635,16 @@ class Generator:
                     if kind == ClaimKind.RECOGNITION
                     else rng.choice((CountryRole.MENTIONED, CountryRole.TERRITORY))
                 )
-                hand[(territory, role)] = False
+                hand.append((territory, role))
             first_country = ref.actor_countries[actors[0]]
             if first_country and roles[0] in PARTICIPANT_COUNTRY_ROLE and rng.random() < 0.05:
-                hand[(first_country, PARTICIPANT_COUNTRY_ROLE[roles[0]])] = False
-            for actor, role in zip(actors, roles, strict=True):
-                country = ref.actor_countries[actor]
-                if country and role in PARTICIPANT_COUNTRY_ROLE:
-                    hand.setdefault((country, PARTICIPANT_COUNTRY_ROLE[role]), True)
-            if event_index is not None and ref.event_countries[event_index]:
-                hand.setdefault((ref.event_countries[event_index], CountryRole.VENUE), True)
-            for (country, role), derived in hand.items():
-                countries.append([claim_id, country, role, derived])
+                hand.append((first_country, PARTICIPANT_COUNTRY_ROLE[roles[0]]))
+            derived = derived_countries(
+                [(ref.actor_countries[a], role) for a, role in zip(actors, roles, strict=True)],
+                ref.event_countries[event_index] if event_index is not None else "",
+            )
+            for (country, role), is_derived in claim_country_rows(hand, derived).items():
+                countries.append([claim_id, country, role, is_derived])
 
             names = [ref.actor_names[a] for a in actors]
             statement = STATEMENTS[kind].format(

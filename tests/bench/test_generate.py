@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from bench.generate import Command as GenerateData
 from claims.models import (
     Actor,
     Citation,
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 def generate(claims=1000, **options):
     options.setdefault("seed", 1)
-    call_command("generate_data", claims=claims, quiet=True, stdout=StringIO(), **options)
+    call_command(GenerateData(), claims=claims, quiet=True, stdout=StringIO(), **options)
 
 
 def snapshot():
@@ -205,3 +206,56 @@ def test_on_postgresql_rows_saved_after_a_copy_get_fresh_keys_in_every_table():
     assert citation.source.pk > newest[Source]
     assert participant.pk > newest[ClaimActor]
     assert ClaimCountry.objects.filter(claim=citation.claim).get().pk > newest[ClaimCountry]
+
+
+def test_a_generated_claim_reads_through_the_api_as_the_same_claim_entered_through_the_api(
+    api_client, editor_client
+):
+    generate(400)
+    generated = [
+        claim
+        for claim in Claim.objects.filter(status="unverified").with_list_relations()[:60]
+        if claim.participants.all() and claim.citations.all()
+    ][:8]
+    assert generated
+
+    def comparable(body: dict) -> dict:
+        # What differs between any two claims however they were made: keys, times, author.
+        drop = {"id", "url", "version", "created_by", "created_at", "updated_at"}
+        kept = {k: v for k, v in body.items() if k not in drop}
+        kept["citations"] = [{k: v for k, v in c.items() if k != "id"} for c in body["citations"]]
+        return kept
+
+    for claim in generated:
+        entered = {
+            "statement": claim.statement,
+            "kind": claim.kind,
+            "event": claim.event_id,
+            "occurred_on": claim.occurred_on.isoformat() if claim.occurred_on else None,
+            "date_precision": claim.date_precision,
+            "note": claim.note,
+            "participants": [
+                {"actor": p.actor_id, "role": p.role} for p in claim.participants.all()
+            ],
+            "countries": [
+                {"code": c.country.code, "role": c.role}
+                for c in claim.countries.all()
+                if not c.derived
+            ],
+            "citations": [
+                {
+                    "source": c.source_id,
+                    "quote": c.quote,
+                    "prefix": c.prefix,
+                    "suffix": c.suffix,
+                    "stance": c.stance,
+                    "note": c.note,
+                }
+                for c in claim.citations.all()
+            ],
+        }
+        created = editor_client.post("/api/v1/claims/", entered, format="json")
+        assert created.status_code == 201, created.json()
+
+        read = api_client.get(f"/api/v1/claims/{claim.pk}/").json()
+        assert comparable(read) == comparable(api_client.get(created.json()["url"]).json())
