@@ -187,10 +187,18 @@ def header(using: str) -> dict:
 # --- import -------------------------------------------------------------------------------
 
 
+# Tables whose rows a migration seeds (the rating label table, issue 13): a freshly migrated
+# database holds them, and a restore replaces them with the backup's own.
+SEEDED = {"claims.ratinglabel"}
+
+
 def occupied(using: str) -> dict[str, int]:
-    """The tables that already hold rows (groups do not count: migrations create them)."""
+    """The tables that already hold rows (groups and seeded tables do not count: migrations
+    create them)."""
     found = {}
     for model in [get_user_model(), *data_models()]:
+        if _model_label(model) in SEEDED:
+            continue
         n = model._base_manager.using(using).count()
         if n:
             found[_model_label(model)] = n
@@ -210,6 +218,14 @@ class Loader:
         self._batch_model = None
         self._groups: dict[str, Group] = {}
         self.unknown_permissions: set[str] = set()
+
+    def replace_seeded(self) -> None:
+        """Removes the rows migrations seeded, which the backup's own rows replace."""
+        for label in SEEDED:
+            model = self.models[label]
+            model._base_manager.using(self.using).all().delete()
+            # The deletion's own audit rows too: the backup's history is the history.
+            model.history.model._base_manager.using(self.using).all().delete()
 
     def add(self, record: dict) -> None:
         label, row = record["model"], record["row"]

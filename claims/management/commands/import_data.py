@@ -44,6 +44,7 @@ class Command(BaseCommand):
         end = None
         with transaction.atomic(using=database), auto_timestamps_off():
             loader = Loader(database)
+            loader.replace_seeded()
             for number, line in enumerate(source, start=2):
                 record = json.loads(line)
                 if record.get("end"):
