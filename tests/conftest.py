@@ -145,6 +145,23 @@ def ensure_rating_labels() -> None:
         seed_rating_labels(RatingLabel)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def migration_data(request, django_db_blocker):
+    """What migrations wrote — the role groups, the rating label table — for every test that
+    uses the database: a transactional test ends with a flush that removes them, and tests run
+    after it in the same process (pytest-xdist) would otherwise find them missing."""
+    uses_database = DATABASE_FIXTURES & set(
+        request.fixturenames
+    ) or request.node.get_closest_marker("django_db")
+    if uses_database:
+        with django_db_blocker.unblock():
+            ensure_role_groups()
+            ensure_rating_labels()
+
+
 # Deleting claims and sources: permissions of their own, which no role group carries.
 DELETE_PERMISSIONS = ("claims.delete_claim", "sources.delete_source")
 
