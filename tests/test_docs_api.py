@@ -24,8 +24,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from tests.conftest import ensure_role_groups
-
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 # The server the page talks to, and the one the test client's links point to.
 SERVERS = ("http://127.0.0.1:8000", "http://testserver")
@@ -283,7 +281,6 @@ class Replay:
 def replay(db, monkeypatch) -> Replay:
     """The page replayed on the demo data, with `alice` the editor the page creates."""
     call_command("load_demo", stdout=io.StringIO())
-    ensure_role_groups()  # a transactional test run before this one may have flushed them
     out = io.StringIO()
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     call_command("create_user", "alice", "--role", "editor", "--password-stdin", stdout=out)

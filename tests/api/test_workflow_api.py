@@ -3,7 +3,6 @@ import json
 import pytest
 
 from claims.models import Claim, Review
-from tests.conftest import ensure_rating_labels
 from tests.factories import CitationFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +150,6 @@ def test_claimreview_of_a_claim_with_a_verdict_is_json_ld(reviewer_client, api_c
 
 
 def test_claimreview_import_is_for_reviewers_and_reports_counts(reviewer_client, editor_client):
-    ensure_rating_labels()  # a transactional test run before this one may have flushed them
     data = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",

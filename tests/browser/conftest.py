@@ -16,7 +16,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from tests.conftest import ensure_role_groups
 from tests.factories import SourceFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -134,7 +133,6 @@ def staff_with_role(username: str, role: str):
 def newsroom(transactional_db):
     """The seed article and its demo claims, a denial to cite against them, an editor and a
     reviewer (both staff)."""
-    ensure_role_groups()
     call_command("load_demo", stdout=io.StringIO())
     denial = SourceFactory(
         title="Ministry denies Washington talks",

@@ -18,7 +18,7 @@ from claims.maps import palette
 from claims.models import Claim, Event, Topic
 from claims.workflow import claim_review
 from tests.browser.axe import describe, run_axe
-from tests.conftest import ensure_role_groups, user_with_role
+from tests.conftest import user_with_role
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,6 @@ def demo(transactional_db):
     """The demo data, with the US recognition confirmed (as a reviewer would, on the seed
     article and the proclamation), so that the map shows an established and a hatched
     position once a second, undated-then-dated claim is added."""
-    ensure_role_groups()
     call_command("load_demo", stdout=io.StringIO())
     us = Claim.objects.get(occurred_on__isnull=False)
     claim_review(

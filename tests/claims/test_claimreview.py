@@ -38,7 +38,6 @@ from claims.models import (
 )
 from claims.workflow import LABEL, VERDICTS, claim_review
 from sources.models import Publisher, Source
-from tests.conftest import ensure_rating_labels
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -312,7 +311,6 @@ def test_the_feed_holds_only_claims_with_a_verdict_in_constant_queries(
 
 @pytest.fixture
 def labels(db):
-    ensure_rating_labels()
     return LabelTable()
 
 

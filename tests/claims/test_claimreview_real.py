@@ -19,7 +19,6 @@ from claims.claimreview import (
     with_claimreview_relations,
 )
 from claims.models import Claim, DateOrigin, ExternalReview, RatingBucket, Review
-from tests.conftest import ensure_rating_labels
 from tests.factories import UserFactory
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "claimreview" / "real"
@@ -45,7 +44,6 @@ def corpus(db):
 
 
 def _import_corpus() -> dict:
-    ensure_rating_labels()
     importer = UserFactory(username="corpus-importer")
 
     def import_all():

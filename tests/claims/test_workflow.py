@@ -27,7 +27,6 @@ from claims.workflow import (
     may_record_verdict,
     may_review,
 )
-from tests.conftest import ensure_role_groups
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -576,7 +575,6 @@ def test_consensus_counts_stay_right_when_the_query_joins_other_tables():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_ten_reviewers_with_the_same_version_produce_exactly_one_review():
-    ensure_role_groups()  # a transactional test's flush removed the groups' permissions
     reviewer = member_of("reviewer", username="rita")
     claim = claim_with_evidence()
     version = claim.version

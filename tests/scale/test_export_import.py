@@ -169,3 +169,19 @@ def test_a_file_cut_short_imports_nothing(tmp_path):
     with pytest.raises(CommandError, match="cut short"):
         call_command("import_data", str(path), stdout=StringIO())
     assert not Claim.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_the_test_harness_reseeded_after_a_flush_takes_a_restore(tmp_path):
+    """A transactional test's flush empties the rating label table, which the harness seeds
+    again for the tests after it; seeded as the migration seeds it, without audit rows, so a
+    restore into that database is not refused as 'not empty' (the failure CI met when a test
+    that imports ran after a transactional one in the same process)."""
+    from claims.backup import occupied
+    from claims.models import RatingLabel
+    from tests.conftest import ensure_rating_labels
+
+    call_command("flush", interactive=False, verbosity=0)
+    ensure_rating_labels()
+    assert RatingLabel.objects.exists()
+    assert occupied("default") == {}

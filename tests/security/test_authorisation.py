@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from claims.models import RatingLabel
 from claims.workflow import claim_review
 from claimtrack.auth import token_create
-from tests.conftest import DELETE_PERMISSIONS, ensure_role_groups, user_with_role
+from tests.conftest import DELETE_PERMISSIONS, user_with_role
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -193,7 +193,6 @@ def objects(db):
     """One row of each kind: a claim in review (a claim with a verdict is read-only for every
     role, which tests/test_admin_integrity.py covers) with a participant, an entered country,
     a citation and its review."""
-    ensure_role_groups()
     source = SourceFactory(publisher=PublisherFactory(), text="The minister attended.")
     claim = ClaimFactory()
     participant = ClaimActorFactory(claim=claim, actor=ActorFactory(country="MA"))
@@ -305,7 +304,6 @@ def objects_model(label: str):
 
 
 def test_the_role_groups_hold_exactly_the_permissions_of_the_table():
-    ensure_role_groups()
     for role in ("editor", "reviewer"):
         held = {
             f"{p.content_type.app_label}.{p.codename}"
