@@ -1,6 +1,6 @@
 import importlib
+import os
 import sys
-from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Group
@@ -14,45 +14,25 @@ from tests.factories import UserFactory
 ROLES_MIGRATION = importlib.import_module("claims.migrations.0010_topics_and_positions")
 
 
-# What schemathesis sent and validated, per operation: counted in the process that ran
-# tests/test_schemathesis.py (a pytest-xdist worker, or this one), printed by the main process.
-FUZZING: dict = {"sent": Counter(), "validated": Counter(), "max_examples": None}
-
-
 def _fuzzing_counts() -> dict | None:
+    """What tests/test_schemathesis.py sent and validated, per operation, in this process."""
     fuzzing = sys.modules.get("tests.test_schemathesis")
     if fuzzing is None or not fuzzing.SENT:
         return None
     return {
-        "sent": dict(fuzzing.SENT),
-        "validated": dict(fuzzing.VALIDATED_2XX),
+        "sent": fuzzing.SENT,
+        "validated": fuzzing.VALIDATED_2XX,
         "max_examples": fuzzing.MAX_EXAMPLES,
+        "share": fuzzing.SHARE,
     }
-
-
-def pytest_sessionfinish(session):
-    """In a pytest-xdist worker: hand the counts to the main process."""
-    counts = _fuzzing_counts()
-    if counts and hasattr(session.config, "workeroutput"):
-        session.config.workeroutput["schemathesis"] = counts
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-    """pytest-xdist, in the main process: a worker finished; add up its counts."""
-    counts = getattr(node, "workeroutput", {}).get("schemathesis")
-    if counts:
-        FUZZING["sent"].update(counts["sent"])
-        FUZZING["validated"].update(counts["validated"])
-        FUZZING["max_examples"] = counts["max_examples"]
 
 
 def pytest_terminal_summary(terminalreporter):
     """What schemathesis sent and how many success answers it validated, per operation."""
-    counts = _fuzzing_counts() or FUZZING
-    sent, validated = Counter(counts["sent"]), Counter(counts["validated"])
-    if not sent:
+    counts = _fuzzing_counts()
+    if counts is None:
         return
+    sent, validated = counts["sent"], counts["validated"]
     terminalreporter.write_sep("-", "schemathesis: 2xx answers validated / requests sent")
     for label in sorted(sent, key=lambda label: (label.split()[1], label)):
         terminalreporter.write_line(f"{validated[label]:5} / {sent[label]:4}  {label}")
@@ -60,8 +40,22 @@ def pytest_terminal_summary(terminalreporter):
         f"schemathesis: {sum(sent.values())} requests to {len(sent)} operations, "
         f"{sum(validated.values())} 2xx answers validated, "
         f"{sum(1 for label in sent if not validated[label])} operations without one "
-        f"(hypothesis max_examples={counts['max_examples']} per operation and mode)"
+        f"(hypothesis max_examples={counts['max_examples']} per operation and mode; "
+        f"share {counts['share']} of the operations)"
     )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_parallel_suffix(
+    django_db_modify_db_settings_tox_suffix, django_db_modify_db_settings_xdist_suffix
+):
+    """A test database of its own for each schemathesis share running beside the others
+    (./dev test), as pytest-django gives each pytest-xdist worker one."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    share = os.environ.get("CLAIMTRACK_SCHEMATHESIS_SHARD", "")
+    if share:
+        _set_suffix_to_test_databases(suffix="share" + share.split("/")[0])
 
 
 def pytest_collection_modifyitems(config, items):
