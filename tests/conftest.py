@@ -3,9 +3,12 @@ import os
 import sys
 
 import pytest
+from django.apps import apps as global_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
@@ -117,46 +120,30 @@ def fresh_cache():
     cache.clear()
 
 
-def ensure_role_groups() -> None:
-    """The editor/reviewer groups as the latest roles migration makes them.
+@receiver(post_migrate, dispatch_uid="tests.restore_migration_data")
+def restore_migration_data(sender, using, apps=global_apps, **kwargs) -> None:
+    """What migrations wrote — the role groups, the rating label table — put back after a
+    flush, which ends every transactional test and then sends post_migrate: without this, the
+    tests run after it in the same process would find them missing.
 
-    A transactional test's flush removes migration data: post_migrate recreates permissions,
-    not groups, so tests that need roles ask for them again.
+    Run once all apps' permissions exist (claims is the last app), with the models of the
+    state migrated to; nothing to do in a state before those tables (the migration tests).
+    Written as the migrations write them: rating labels without audit rows (an audit row would
+    make the database look used to import_data, which would then refuse to restore into it).
     """
-    from django.contrib.auth.models import Permission
+    if sender.label != "claims" or using != DEFAULT_DB_ALIAS:
+        return
+    try:
+        Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+        RatingLabel = apps.get_model("claims", "RatingLabel")
+    except LookupError:
+        return
+    from claims.claimreview.ratings import seed_rating_labels
 
     if Group.objects.filter(name__in=["editor", "reviewer"]).count() < 2:
         ROLES_MIGRATION.set_role_groups(Group, Permission)
-
-
-def ensure_rating_labels() -> None:
-    """The rating label table as migration 0008 seeds it (a transactional test's flush removes
-    migration data, as for the role groups above): the rows without audit rows, which a
-    migration's historical model does not write either. An audit row left here would make the
-    database look used to import_data, which then refuses to restore into it."""
-    from claims.claimreview.ratings import seed_rating_labels
-    from claims.models import RatingLabel
-
     if not RatingLabel.objects.exists():
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
-            seed_rating_labels(RatingLabel)
-
-
-DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
-
-
-@pytest.fixture(autouse=True)
-def migration_data(request, django_db_blocker):
-    """What migrations wrote — the role groups, the rating label table — for every test that
-    uses the database: a transactional test ends with a flush that removes them, and tests run
-    after it in the same process (pytest-xdist) would otherwise find them missing."""
-    uses_database = DATABASE_FIXTURES & set(
-        request.fixturenames
-    ) or request.node.get_closest_marker("django_db")
-    if uses_database:
-        with django_db_blocker.unblock():
-            ensure_role_groups()
-            ensure_rating_labels()
+        seed_rating_labels(RatingLabel)
 
 
 # Deleting claims and sources: permissions of their own, which no role group carries.
@@ -167,7 +154,6 @@ def user_with_role(username: str, *roles: str, permissions=(), **fields):
     """A user in the role groups `roles`, also granted `permissions` ("app.codename")."""
     from django.contrib.auth.models import Permission
 
-    ensure_role_groups()
     user = UserFactory(username=username, **fields)
     user.groups.set(Group.objects.filter(name__in=roles))
     for label in permissions:

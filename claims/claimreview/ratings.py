@@ -84,22 +84,25 @@ class LabelTable:
 
 
 def seed_rating_labels(model) -> int:
-    """Load labels.csv into the RatingLabel table `model` (a migration's historical model)."""
-    created = 0
+    """Load labels.csv into the RatingLabel table `model` (a migration's historical model):
+    the rows not there yet (by key and language; the first row of the file wins), in one
+    write, without audit rows. Returns how many it added."""
+    existing = set(model.objects.values_list("key", "language"))
+    rows = {}
     with LABELS_CSV.open(encoding="utf-8", newline="") as file:
         for row in csv.DictReader(file):
-            key = normalise_label(row["label"])
-            _, made = model.objects.get_or_create(
-                key=key[:500],
-                language=row["language"],
-                defaults={
-                    "label": row["label"][:500],
-                    "bucket": row["bucket"],
-                    "note": "; ".join(part for part in (row["source"], row["note"]) if part),
-                },
+            identity = (normalise_label(row["label"])[:500], row["language"])
+            if identity in existing or identity in rows:
+                continue
+            rows[identity] = model(
+                key=identity[0],
+                language=identity[1],
+                label=row["label"][:500],
+                bucket=row["bucket"],
+                note="; ".join(part for part in (row["source"], row["note"]) if part),
             )
-            created += made
-    return created
+    model.objects.bulk_create(rows.values())
+    return len(rows)
 
 
 def _number(value: Any) -> float | None:

@@ -7,7 +7,6 @@ from django.db import connections
 from django.test.utils import override_settings
 
 from soak.cluster import Cluster, drop_slot, drop_stale_slots
-from tests.conftest import ensure_role_groups
 
 REPLICA = "replica_test"
 SLOT_PREFIX = "claimtrack_test_"
@@ -82,9 +81,3 @@ def wait_for_replay(model, pk, timeout: float = 15) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"{model.__name__} {pk} did not reach the replica in {timeout} s")
-
-
-@pytest.fixture
-def roles(db):
-    """The editor and reviewer groups, which a flush after a transactional test removes."""
-    ensure_role_groups()

@@ -59,7 +59,7 @@ def test_a_request_that_wrote_reads_the_rest_of_the_request_from_the_primary(rep
         assert Claim.objects.all().db == REPLICA  # the next request starts afresh
 
 
-def test_a_client_reads_its_own_write_at_once_and_others_read_the_replica(replica_routing, roles):
+def test_a_client_reads_its_own_write_at_once_and_others_read_the_replica(replica_routing):
     writer = user_with_role("writer", "editor")
     _, token = AuthToken.objects.create(writer)
     client = APIClient()
@@ -84,9 +84,7 @@ def test_a_client_reads_its_own_write_at_once_and_others_read_the_replica(replic
     assert any('"claims_claim"' in q["sql"] for q in on_replica.captured_queries)
 
 
-def test_the_writer_returns_to_the_replica_once_the_window_has_passed(
-    replica_routing, roles, settings
-):
+def test_the_writer_returns_to_the_replica_once_the_window_has_passed(replica_routing, settings):
     settings.CLAIMTRACK_READ_YOUR_WRITES_SECONDS = 1
     writer = user_with_role("writer", "editor")
     client = APIClient()
