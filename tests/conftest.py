@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as global_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.test.utils import override_settings
@@ -144,6 +144,23 @@ def restore_migration_data(sender, using, apps=global_apps, **kwargs) -> None:
         ROLES_MIGRATION.set_role_groups(Group, Permission)
     if not RatingLabel.objects.exists():
         seed_rating_labels(RatingLabel)
+
+
+@pytest.fixture(scope="module")
+def module_rows(django_db_setup, django_db_blocker):
+    """Rows written once for a whole module (Django's TestCase.setUpTestData, for pytest): a
+    transaction open across the module's tests, each of which runs in a savepoint of it
+    (pytest-django's `db`), rolled back after the last. A module-scoped fixture asks for this
+    one and writes its rows `with module_rows():`; tests get copies (copy.deepcopy, as
+    Django's TestData does, or a fresh read) so that what one test changes in memory does not
+    reach the next. Not for modules with transactional tests, whose flush would empty them."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield django_db_blocker.unblock
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 # Deleting claims and sources: permissions of their own, which no role group carries.

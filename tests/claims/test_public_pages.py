@@ -18,10 +18,17 @@ from tests.factories import TopicFactory, TopicPositionFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def demo_loaded(module_rows) -> int:
+    """The demo data, loaded once for the module; the US recognition's id."""
+    with module_rows():
+        call_command("load_demo", stdout=io.StringIO())
+        return Claim.objects.get(occurred_on__isnull=False).pk
+
+
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
-    return Claim.objects.get(occurred_on__isnull=False)  # the US recognition
+def demo(db, demo_loaded):
+    return Claim.objects.get(pk=demo_loaded)  # the US recognition
 
 
 def test_every_page_type_answers_on_the_demo_data(client, demo):

@@ -8,6 +8,8 @@ expected answer for a role follows: allowed when it holds the permission, else 4
 login redirect (admin) for anonymous visitors and 403 for signed-in users.
 """
 
+import copy
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -189,40 +191,48 @@ def api_needs(method: str, path: str):
 
 
 @pytest.fixture
-def objects(db):
+def objects(db, shared_objects):
+    """The rows below, for one test (a copy: the rows themselves are the module's)."""
+    return copy.deepcopy(shared_objects)
+
+
+@pytest.fixture(scope="module")
+def shared_objects(module_rows):
     """One row of each kind: a claim in review (a claim with a verdict is read-only for every
     role, which tests/test_admin_integrity.py covers) with a participant, an entered country,
-    a citation and its review."""
-    source = SourceFactory(publisher=PublisherFactory(), text="The minister attended.")
-    claim = ClaimFactory()
-    participant = ClaimActorFactory(claim=claim, actor=ActorFactory(country="MA"))
-    country = ClaimCountryFactory(claim=claim)
-    citation = CitationFactory(claim=claim, source=source, quote="minister")
-    review = claim_review(claim=claim, status="in_review", reviewer=user_with_role("ed", "editor"))
-    topic = TopicFactory()
-    return {
-        "topics": topic,
-        "topic": topic,
-        "claims": claim,
-        "claim": claim,
-        "actors": participant.actor,
-        "actor": participant.actor,
-        "events": EventFactory(),
-        "event": EventFactory(),
-        "publishers": source.publisher,
-        "publisher": source.publisher,
-        "sources": source,
-        "source": source,
-        "citations": citation,
-        "citation": citation,
-        "claimactor": participant,
-        "claimcountry": country,
-        "review": review,
-        "externalreview": ExternalReviewFactory(),  # on a claim of its own: a deleter of `claim`
-        # need not hold the external review permission
-        "external-reviews": ExternalReviewFactory(),
-        "ratinglabel": RatingLabel.objects.create(label="Sort of", bucket="mixed"),
-    }
+    a citation and its review. Written once for the module's hundreds of tests."""
+    with module_rows():
+        source = SourceFactory(publisher=PublisherFactory(), text="The minister attended.")
+        claim = ClaimFactory()
+        participant = ClaimActorFactory(claim=claim, actor=ActorFactory(country="MA"))
+        country = ClaimCountryFactory(claim=claim)
+        citation = CitationFactory(claim=claim, source=source, quote="minister")
+        editor = user_with_role("ed", "editor")
+        review = claim_review(claim=claim, status="in_review", reviewer=editor)
+        topic = TopicFactory()
+        return {
+            "topics": topic,
+            "topic": topic,
+            "claims": claim,
+            "claim": claim,
+            "actors": participant.actor,
+            "actor": participant.actor,
+            "events": EventFactory(),
+            "event": EventFactory(),
+            "publishers": source.publisher,
+            "publisher": source.publisher,
+            "sources": source,
+            "source": source,
+            "citations": citation,
+            "citation": citation,
+            "claimactor": participant,
+            "claimcountry": country,
+            "review": review,
+            # On a claim of its own: a deleter of `claim` need not hold its permission.
+            "externalreview": ExternalReviewFactory(),
+            "external-reviews": ExternalReviewFactory(),
+            "ratinglabel": RatingLabel.objects.create(label="Sort of", bucket="mixed"),
+        }
 
 
 # --- The API -------------------------------------------------------------------------------
