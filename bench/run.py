@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import positions
 from bench.imports import import_vs_copy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -502,6 +503,21 @@ def generate(database_url: str, claims: int, args) -> dict:
     }
 
 
+def state_positions(database_url: str) -> dict:
+    """A topic with positions stated by generated claims (bench/positions.py), for the topic
+    map and country pages; what it stated."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.positions"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "1"},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(f"bench.positions failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def data_facts(database_url: str) -> dict:
     tables = (
         "claims_claim",
@@ -686,12 +702,19 @@ TARGETS = {
     "P8": "≥ 0.1×",
     "P9": "≤ 2×",
     "P10": "≤ 1.5×",
+    "P11": "≤ 2×",
+    "P12": "≤ 2×",
+    "P13": "≤ 100 ms",
 }
+# Labels of the public pages' targets (issue 17), which ratios() reads.
+CLAIM_READ, CLAIM_PAGE = "API claim read /api/v1/claims/{id}/", "claim page /claims/{id}/"
+COUNTRY_PAGE = f"country page /countries/{COUNTRY}/"
+TOPIC_PAGE = "topic map page /topics/{slug}/"
 
 
 def met(number: str, value: float) -> str:
     target = TARGETS[number]
-    bound = float(target.split()[1].rstrip("×"))
+    bound = float(target.split()[1].rstrip("×"))  # a ratio, or milliseconds ("≤ 100 ms")
     ok = value >= bound if target.startswith("≥") else value <= bound
     return "met" if ok else "**missed**"
 
@@ -751,6 +774,18 @@ def ratios(scenarios: list[Scenario], extra: dict) -> list[tuple[str, str, str, 
     add("P10", f"list (country={COUNTRY}) at {extra.get('large', 'N')} / at "
         f"{extra.get('small', '10k')}, p50", get(scale, "claimtrack list, large"),
         get(scale, "claimtrack list, small"), "p50_ms")  # fmt: skip
+    pages = PAGES_SCENARIO
+    add("P11", "claim page / the API's read of the same claim, p50",
+        get(pages, CLAIM_PAGE), get(pages, CLAIM_READ), "p50_ms")  # fmt: skip
+    add("P12", f"country page ({COUNTRY}) / the API's claim read, p50",
+        get(pages, COUNTRY_PAGE), get(pages, CLAIM_READ), "p50_ms")  # fmt: skip
+    topic_map = get(pages, TOPIC_PAGE)
+    if topic_map:
+        rows.append((
+            "P13", f"topic map page, p50 ({extra.get('positions', {}).get('stated', '?')} "
+            "positions stated)", f"{topic_map.p50_ms:.1f} ms", TARGETS["P13"],
+            met("P13", topic_map.p50_ms),
+        ))  # fmt: skip
     # For reference: what the rivals reach on the same scenarios.
     for what, a, b, attribute in (
         ("floor / Datasette throughput, one process each",
@@ -785,7 +820,7 @@ def write_report(path: Path, args, facts, extra, scenarios, problems, unavailabl
         f"- Machine: {machine()}",
         f"- Load average (1, 5, 15 min; the machine is shared): {extra['load_before']} at the "
         f"start, {extra['load_after']} at the end; per round: {'; '.join(extra['load_rounds'])}",
-        f"- Command: `{command}`",
+        f"- Command: `{command}`; parts run: {', '.join(sorted(args.only))}",
         f"- Load: wrk, 1 thread; throughput scenarios {args.connections} connections, latency "
         f"scenarios 1 connection (one request at a time); {args.duration}s per target per "
         f"round, {args.rounds} round(s), order rotating each round; the median round is shown.",
@@ -912,6 +947,18 @@ TWO_WORKERS = "Headline read, 2 workers each, 8 connections"
 ONE_AT_A_TIME = "Latency, one request at a time (1 connection, one process each)"
 STATS_SCENARIO = "Stats vs the raw aggregate, one request at a time"
 SCALE_SCENARIO = "Small vs large data set, one request at a time"
+PAGES_SCENARIO = "Public pages vs the API's claim read, one request at a time"
+# The parts --only chooses from: each scenario's, and the two measured apart.
+PARTS = {
+    ONE_PROCESS: "headline",
+    TWO_WORKERS: "headline",
+    ONE_AT_A_TIME: "latency",
+    STATS_SCENARIO: "stats",
+    SCALE_SCENARIO: "scale",
+    PAGES_SCENARIO: "pages",
+    "memory": "memory",
+    "imports": "imports",
+}
 
 
 def parse_args(argv=None):
@@ -963,6 +1010,13 @@ def parse_args(argv=None):
         metavar="SECONDS",
         help="First wait up to this long for the 1-minute load average to drop below 2.",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="NAMES",
+        help="Run only these parts, comma-separated: headline, latency, stats, scale, pages, "
+        "memory (P7), imports (P8). Default: all.",
+    )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
         "--smoke",
@@ -970,6 +1024,10 @@ def parse_args(argv=None):
         help="Small data, short runs; fail unless every arm answers the same rows.",
     )
     args = parser.parse_args(argv)
+    parts = set(PARTS.values())
+    args.only = {name.strip() for name in args.only.split(",") if name.strip()} or parts
+    if args.only - parts:
+        parser.error(f"--only: no part named {', '.join(sorted(args.only - parts))}")
     for url in (args.database_url, args.small_database_url):
         if url is not None and not url.startswith(("postgres://", "postgresql://")):
             parser.error("give PostgreSQL database URLs (--database-url or DATABASE_URL)")
@@ -1042,6 +1100,20 @@ def build_scenarios(args, by_label: dict[str, Arm], sessions: dict[str, str]) ->
                 [
                     Target(STATS, ct.at(f"/api/v1/claims/stats/?country={COUNTRY}")),
                     Target(STATS_SQL_LABEL, sql=STATS_SQL, database_url=args.database_url),
+                ],
+                1,
+            )
+        )
+    if ct and args.positions:
+        claim = expected_ids(args.database_url)[0]
+        scenarios.append(
+            Scenario(
+                PAGES_SCENARIO,
+                [
+                    Target(CLAIM_READ, ct.at(f"/api/v1/claims/{claim}/")),
+                    Target(CLAIM_PAGE, ct.at(f"/claims/{claim}/")),
+                    Target(COUNTRY_PAGE, ct.at(f"/countries/{COUNTRY}/")),
+                    Target(TOPIC_PAGE, ct.at(f"/topics/{positions.SLUG}/?as_of=2024-01-01")),
                 ],
                 1,
             )
@@ -1128,6 +1200,8 @@ def main(argv=None) -> int:
         extra["generations"][f"{_size(claims)} data set"] = record
         vacuum(url)
         extra[which] = _size(claim_count(url))
+    args.positions = state_positions(args.database_url) if "pages" in args.only else None
+    extra["positions"] = args.positions or {}
     if "datasette" in wanted and not (args.reuse_export and args.sqlite.exists()):
         extra["export_seconds"] = export(args)
     facts = data_facts(args.database_url)
@@ -1188,7 +1262,11 @@ def main(argv=None) -> int:
                 problems.append("the search plan does not use the GIN index")
         for problem in problems:
             print(f"MISMATCH {problem}", file=sys.stderr)
-        scenarios = build_scenarios(args, by_label, sessions)
+        scenarios = [
+            scenario
+            for scenario in build_scenarios(args, by_label, sessions)
+            if PARTS[scenario.name] in args.only
+        ]
         for round_number in range(args.rounds):
             extra["load_rounds"].append(_load_line())
             for scenario in scenarios:
@@ -1209,7 +1287,7 @@ def main(argv=None) -> int:
         for arm in arms:
             stop(arm)
 
-    if "claimtrack" in wanted:
+    if "claimtrack" in wanted and "memory" in args.only:
         # P7 on a fresh worker that is never recycled.
         arm = Arm("claimtrack-memory", "claimtrack", 1, extra=["--max-requests", "0"])
         start(arm, args)
@@ -1223,6 +1301,7 @@ def main(argv=None) -> int:
                 print(f"P7 worker memory: {extra['memory']}", file=sys.stderr)
             finally:
                 stop(arm)
+    if "claimtrack" in wanted and "imports" in args.only:
         # P8 last: it writes (and then removes) rows in the benchmark database.
         extra["import_claims"] = args.import_claims
         extra["imports"] = import_vs_copy(

@@ -50,3 +50,22 @@ def test_import_and_copy_write_the_same_claims_and_leave_the_data_as_it_was(gene
 def test_a_ratio_meets_its_target_in_the_direction_the_target_points():
     assert met("P1", 0.5) == "met" and met("P1", 0.49) == "**missed**"
     assert met("P4", 3.0) == "met" and met("P4", 3.2) == "**missed**"
+    assert met("P13", 100.0) == "met" and met("P13", 100.1) == "**missed**"  # milliseconds
+
+
+def test_the_pages_scenario_topic_has_positions_stated_by_generated_claims(generated, client):
+    """bench/positions.py: each subject country's oldest dated claims state positions, which
+    the positions API and the topic map then show; a second run changes nothing."""
+    from bench.positions import SLUG, state_positions
+
+    first = state_positions(per_country=2)
+    again = state_positions(per_country=2)
+
+    stating = Claim.objects.filter(position__topic__slug=SLUG)
+    assert first["stated"] == again["stated"] == stating.count() > 0
+    assert all(claim.occurred_on for claim in stating)
+    shown = client.get(f"/api/v1/topics/{SLUG}/positions/?as_of=2100-01-01").json()["results"]
+    assert shown and {row["claim"] for row in shown} <= set(stating.values_list("pk", flat=True))
+    page = client.get(f"/topics/{SLUG}/?as_of=2100-01-01")
+    assert page.status_code == 200
+    assert f'href="/claims/{shown[0]["claim"]}/"' in page.content.decode()
