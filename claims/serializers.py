@@ -598,10 +598,23 @@ class ExternalSummarySerializer(serializers.Serializer):
     publishers = serializers.ListField(child=serializers.CharField())
 
 
+class ArchiveUrlField(serializers.URLField):
+    """An external review's archived copy: null when the record gave none (the column keeps
+    "", which is not a URL)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "An archived copy, when the record gave one.")
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class ExternalReviewBriefSerializer(StrictModelSerializer):
     """Another organisation's published verdict on the claim (evidence, never ours)."""
 
     publisher_name = serializers.CharField(source="publisher.name", read_only=True)
+    archive_url = ArchiveUrlField()
 
     class Meta:
         model = ExternalReview
@@ -633,9 +646,7 @@ class ExternalReviewSerializer(StrictModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     authors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
-    archive_url = serializers.URLField(
-        read_only=True, allow_null=True, help_text="An archived copy, when the record gave one."
-    )
+    archive_url = ArchiveUrlField()
 
     class Meta:
         model = ExternalReview
@@ -662,11 +673,6 @@ class ExternalReviewSerializer(StrictModelSerializer):
             "imported_at",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["archive_url"] = data["archive_url"] or None  # none given: null, not ""
-        return data
 
 
 def _jsonld(component: str, doc: str, /, **fields) -> type[serializers.Serializer]:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from claims.models import Claim, Review
-from tests.factories import CitationFactory, ClaimFactory, SourceFactory
+from tests.factories import CitationFactory, ClaimFactory, ExternalReviewFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +207,21 @@ def test_claimreview_import_takes_json_ld_and_its_report_counts_skips_by_reason(
     none = api_client.get("/api/v1/claims/", {"fact_checked_by": "other.example"}).json()
     assert none["results"] == []
     assert api_client.get("/api/v1/claimreview/").json()["@graph"] == []
+
+
+@pytest.mark.parametrize(
+    "archive", ["", "https://web.archive.org/web/2024/https://checker.example/checks/1"]
+)
+def test_an_external_reviews_archive_copy_reads_as_a_url_or_null_wherever_it_is_shown(
+    api_client, archive
+):
+    """The column keeps "" when a record gave no archived copy; the API says null (the schema's
+    `format: uri` admits no empty string), in the claim's detail as in the review's own."""
+    review = ExternalReviewFactory(archive_url=archive)
+    expected = archive or None
+
+    detail = api_client.get(f"/api/v1/claims/{review.claim_id}/").json()
+    own = api_client.get(f"/api/v1/external-reviews/{review.pk}/").json()
+
+    assert detail["external_reviews"][0]["archive_url"] == expected
+    assert own["archive_url"] == expected
