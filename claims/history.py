@@ -148,12 +148,14 @@ def readable_reason(reason: str | None) -> str | None:
     return STATUS_CODE.sub(lambda m: LABEL[m.group(1)], reason)
 
 
-def claim_history(claim_id: int, limit: int = 500) -> list[dict]:
+def claim_history(claim_id: int, limit: int = 500, *, changes: bool = True) -> list[dict]:
     """Newest first: who changed what, when, on the claim and its parts (also once deleted).
 
     Each entry names the part (`summary`) and the person (`user_name`; None for a system
     change) in words, and each change gives the field's `label` and `old_display` →
-    `new_display` beside the stored `old` and `new`.
+    `new_display` beside the stored `old` and `new`. `changes=False` leaves the field-by-field
+    changes out (an empty list): a summary of what happened needs no diff, and each diff reads
+    the record before it.
     """
     records = chain.from_iterable(
         model.history.filter(**{key: claim_id})
@@ -176,7 +178,7 @@ def claim_history(claim_id: int, limit: int = 500) -> list[dict]:
             "at": record.history_date,
             "reason": record.history_change_reason,
             "reason_display": readable_reason(record.history_change_reason),
-            "changes": _changes(record, names),
+            "changes": _changes(record, names) if changes else [],
         }
         for record in entries
     ]

@@ -245,7 +245,7 @@ def claim_page(request, pk: int):
         participants.setdefault(row.get_role_display(), []).append(row.actor)
     changes = [
         {"at": entry["at"], "summary": entry["summary"], "reason": entry["reason_display"]}
-        for entry in claim_history(claim.pk, limit=CHANGES_SHOWN)
+        for entry in claim_history(claim.pk, limit=CHANGES_SHOWN, changes=False)
     ]
     response = render(
         request,

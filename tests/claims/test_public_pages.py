@@ -9,11 +9,13 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim, Event
 from tests.claims.test_positions import stated
 from tests.conftest import user_with_role
-from tests.factories import TopicFactory, TopicPositionFactory
+from tests.factories import ClaimFactory, TopicFactory, TopicPositionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +164,21 @@ def test_the_country_page_shows_the_timeline_of_its_positions(client, demo):
     assert "Sovereignty over Western Sahara" in page
     assert f'href="/claims/{demo.pk}/"' in page
     assert "10 December 2020" in page
+
+
+def test_the_claim_page_reads_a_fixed_number_of_queries_however_long_its_history(client):
+    """The page lists the latest changes in words; it does not diff each with the one before
+    (a read per change)."""
+    claim = ClaimFactory()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/claims/{claim.pk}/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(12):
+        claim.statement = f"Edited statement number {n}."
+        claim.save()
+    assert queries() == few
+    assert "Edited statement number 11." in client.get(f"/claims/{claim.pk}/").content.decode()
