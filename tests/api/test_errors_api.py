@@ -82,6 +82,8 @@ def test_writes_to_the_read_only_countries_answer_405(editor_client, method):
         ("delete", "/api/v1/claims/"),
         ("post", "/api/v1/claims/{id}/history/"),
         ("delete", "/api/v1/claims/stats/"),
+        # A method of HTTP's that no endpoint handles: 405, not a 401 asking for a login.
+        ("trace", "/api/v1/claims/"),
     ],
 )
 def test_a_method_an_endpoint_does_not_have_answers_405_whoever_asks(role, method, path):

@@ -48,7 +48,10 @@ MODULES: dict[str, list[str]] = {
         "tests/hostile/test_ids_and_cursors.py",
     ],
     "claimtrack/concurrency.py": ["tests/api/test_concurrency_api.py"],
-    "claimtrack/permissions.py": ["tests/security/test_authorisation.py"],
+    "claimtrack/permissions.py": [
+        "tests/security/test_authorisation.py",
+        "tests/api/test_errors_api.py",
+    ],
     "claims/claimreview/ratings.py": ["tests/claims/test_claimreview.py"],
 }
 
