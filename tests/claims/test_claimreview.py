@@ -1,5 +1,6 @@
 """ClaimReview out (JSON-LD per claim and as a feed) and in (files from other fact-checkers)."""
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -363,6 +364,35 @@ def test_a_label_nobody_mapped_is_stored_unmapped_never_guessed(labels):
 
 
 @pytest.mark.django_db
+def test_seeding_writes_each_label_of_the_file_once_as_the_file_gives_it_and_keeps_edits():
+    """labels.csv into the table: the first row of a (label, language) wins; a second seeding
+    adds only what is missing and leaves a mapping someone changed alone."""
+    from claims.claimreview.ratings import LABELS_CSV, normalise_label, seed_rating_labels
+
+    with LABELS_CSV.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    first = {}
+    for row in rows:
+        first.setdefault((normalise_label(row["label"]), row["language"]), row)
+    RatingLabel.objects.all().delete()
+
+    assert seed_rating_labels(RatingLabel) == len(first) == RatingLabel.objects.count()
+    for (key, language), row in first.items():
+        stored = RatingLabel.objects.get(key=key, language=language)
+        note = "; ".join(part for part in (row["source"], row["note"]) if part)
+        assert (stored.label, stored.bucket, stored.note) == (row["label"], row["bucket"], note)
+
+    mapped = RatingLabel.objects.order_by("id").first()
+    RatingLabel.objects.filter(pk=mapped.pk).update(bucket=RatingBucket.UNMAPPED)
+    RatingLabel.objects.order_by("id").last().delete()
+    assert seed_rating_labels(RatingLabel) == 1
+    assert RatingLabel.objects.count() == len(first)
+    assert RatingLabel.objects.get(pk=mapped.pk).bucket == RatingBucket.UNMAPPED
+    # Seeded as a migration seeds: no audit rows of creation.
+    assert not RatingLabel.history.filter(history_type="+").exists()
+
+
+@pytest.mark.django_db
 def test_the_seed_holds_several_hundred_labels_in_at_least_eight_languages():
     assert RatingLabel.objects.count() >= 500
     languages = set(RatingLabel.objects.exclude(language="").values_list("language", flat=True))
@@ -385,6 +415,10 @@ def test_every_label_claimtrack_exports_reads_back_as_its_status(labels, status)
         ("https://example.com/2020/13/45/not-a-date/", None),
         ("https://example.com/stories/12345678/", None),
         ("https://example.com/about/", None),
+        ("https://example.com/2020/foo/12/story/", None),  # no such month: no date
+        # A day that does not exist, then a real one further along: the real one.
+        ("https://example.com/2020/02/30/x/2020/03/05/", dt.date(2020, 3, 5)),
+        (None, None),
     ],
 )
 def test_a_date_is_read_from_the_review_url_path_only_when_it_is_a_real_day(url, expected):
@@ -407,10 +441,16 @@ def test_a_date_is_read_from_the_review_url_path_only_when_it_is_a_real_day(url,
         (1, 10, 1, 1),
         (1, 1, 5, 5),
         (3, 3, 3, None),
+        ("3,5", "5", "1", 4),  # a decimal comma, as many European publishers write
+        (4, "", "", 4),  # a scale left blank is read as 1..5
     ],
 )
 def test_ratings_on_any_scale_come_to_one_to_five(value, best, worst, expected):
     assert rating_on_five(value, best, worst) == expected
+
+
+def test_a_rating_without_a_scale_is_on_one_to_five():
+    assert [rating_on_five(value) for value in (1, 2, 4, 5)] == [1, 2, 4, 5]
 
 
 @pytest.mark.parametrize(
