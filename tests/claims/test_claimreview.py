@@ -359,8 +359,18 @@ def test_fact_checkers_labels_map_to_buckets_through_the_label_table(
 def test_a_label_nobody_mapped_is_stored_unmapped_never_guessed(labels):
     assert labels.find("Four Bananas", "en") is None
     row, added = labels.find_or_add("Four Bananas", "en")
-    assert (added, row.bucket) == (True, RatingBucket.UNMAPPED)
+    assert (added, row.bucket, row.language) == (True, RatingBucket.UNMAPPED, "en")
+    assert row.note == "Met in an import; not mapped yet."  # what the admin shows
     assert labels.find_or_add("four  bananas!", "en") == (row, False)
+    long, _ = labels.find_or_add("Bananas " * 100, "en")
+    assert len(long.label) == 500
+    assert labels.find_or_add("Five Bananas")[0].language == ""  # a record without a language
+
+
+@pytest.mark.django_db
+def test_a_label_known_only_in_the_records_language_is_found_in_it():
+    french = RatingLabel.objects.create(label="Trompeur à moitié", language="fr", bucket="mixed")
+    assert LabelTable().find_or_add("TROMPEUR a moitie", "fr-FR") == (french, False)
 
 
 @pytest.mark.django_db
@@ -443,6 +453,9 @@ def test_a_date_is_read_from_the_review_url_path_only_when_it_is_a_real_day(url,
         (3, 3, 3, None),
         ("3,5", "5", "1", 4),  # a decimal comma, as many European publishers write
         (4, "", "", 4),  # a scale left blank is read as 1..5
+        (4, None, None, 4),
+        (3, "n/a", 1, None),  # a scale that is not a number: no rating
+        (7, 5, 1, None),  # beyond the best rating the scale gives
     ],
 )
 def test_ratings_on_any_scale_come_to_one_to_five(value, best, worst, expected):
@@ -468,6 +481,7 @@ def test_a_rating_without_a_scale_is_on_one_to_five():
         ("18/03/2024", dt.datetime(2024, 3, 18, tzinfo=dt.UTC)),
         ("03/18/2024", dt.datetime(2024, 3, 18, tzinfo=dt.UTC)),
         ("03/04/2024", None),
+        ("12/05/2024", None),  # the 12th of May or the 5th of December: not guessed
         ("last spring", None),
         ("1066-10-14", None),
         (20240318, None),
