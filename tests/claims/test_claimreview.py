@@ -367,6 +367,35 @@ def test_a_label_nobody_mapped_is_stored_unmapped_never_guessed(labels):
     assert labels.find_or_add("Five Bananas")[0].language == ""  # a record without a language
 
 
+def test_labels_compare_without_case_accents_punctuation_or_underscores():
+    from claims.claimreview.ratings import label_head, normalise_label
+
+    assert normalise_label("  Half-TRUE!! ") == "half true"
+    assert normalise_label("Engañoso_en_parte") == "enganoso en parte"
+    assert label_head("FALSO: el vídeo es de 2019") == "FALSO"
+
+
+@pytest.mark.django_db
+def test_a_label_is_read_in_the_records_language_first_then_for_any_language():
+    RatingLabel.objects.create(label="Zorp", language="", bucket="false")
+    RatingLabel.objects.create(label="Zorp", language="de", bucket="mixed")
+    table = LabelTable()
+    assert table.find("zorp", "de-AT").bucket == "mixed"
+    assert table.find("Zorp", "fr").bucket == "false"
+    assert table.find("Zorp").bucket == "false"
+
+
+@pytest.mark.django_db
+def test_a_whole_label_that_is_mapped_wins_over_its_leading_word():
+    RatingLabel.objects.create(label="Falsch: aber irreführend", language="", bucket="misleading")
+    RatingLabel.objects.create(label="Falsch", language="", bucket="false")
+    RatingLabel.objects.create(label="?", language="", bucket="false")  # a label of no words
+    table = LabelTable()
+    assert table.find("Falsch: aber irreführend", "de").bucket == "misleading"
+    assert table.find("Falsch: ganz und gar", "de").bucket == "false"
+    assert table.find("(zorp)", "en") is None  # no leading word: nothing to look up
+
+
 @pytest.mark.django_db
 def test_a_label_known_only_in_the_records_language_is_found_in_it():
     french = RatingLabel.objects.create(label="Trompeur à moitié", language="fr", bucket="mixed")
