@@ -1119,7 +1119,7 @@ def build_scenarios(args, by_label: dict[str, Arm], sessions: dict[str, str]) ->
             )
         )
     small = by_label.get("claimtrack@small (1w)")
-    if ct and small:
+    if ct and small and "scale" in args.only:
         admin = "/admin/claims/claim/"
         scenarios.append(
             Scenario(
@@ -1215,7 +1215,7 @@ def main(argv=None) -> int:
             arms.append(Arm("datasette", "datasette", 1, database=args.sqlite.stem))
         else:
             arms.append(Arm(kind, kind, 1))
-            if not args.smoke:
+            if not args.smoke and "headline" in args.only:
                 arms.append(Arm(kind, kind, args.workers))
     if "claimtrack" in wanted and args.small_database_url:
         arms.append(Arm("claimtrack@small", "claimtrack", 1, database_url=args.small_database_url))
@@ -1243,14 +1243,16 @@ def main(argv=None) -> int:
         )
         ct = by_label.get("claimtrack (1w)")
         sessions = {}
-        if ct:
+        if ct and "stats" in args.only:
             problems += check_stats(ct, args)
+        if ct and "scale" in args.only:
             sessions["large"] = admin_session(ct, args)
             problems += check_admin(ct.at("/admin/claims/claim/"), sessions["large"])
             small = by_label.get("claimtrack@small (1w)")
             if small:
                 sessions["small"] = admin_session(small, args)
                 problems += check_admin(small.at("/admin/claims/claim/"), sessions["small"])
+        if ct and "latency" in args.only:
             extra["search"], extra["search_narrow"] = args.search, args.search_narrow
             extra["search_matches"] = {
                 term: search_matches(args.database_url, term)

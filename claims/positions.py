@@ -61,7 +61,7 @@ def statements(
 ) -> list[Stated]:
     """Every dated claim stating a position on `topic` that counts (not judged false or
     misleading), per subject country, oldest first; optionally only for `countries`
-    (alpha-2) and on or before `until`. One query."""
+    (alpha-2) and on or before `until`. One query (the topic's positions prefetched: none)."""
     rows = ClaimCountry.objects.filter(
         role=CountryRole.SUBJECT,
         claim__position__topic=topic,
@@ -72,34 +72,50 @@ def statements(
         rows = rows.filter(country__in=countries)
     if until is not None:
         rows = rows.filter(claim__occurred_on__lte=until)
-    rows = rows.select_related("claim__position").order_by(
-        "claim__occurred_on", "claim_id", "country"
-    )
+    vocabulary = {position.pk: position for position in topic.positions.all()}
     return [
         Stated(
-            country=row.country.code,
-            position=row.claim.position,
-            claim_id=row.claim_id,
-            statement=row.claim.statement,
-            occurred_on=row.claim.occurred_on,
-            date_precision=row.claim.date_precision,
-            status=row.claim.status,
+            country=country,
+            position=vocabulary[position_id],
+            claim_id=claim_id,
+            statement=statement,
+            occurred_on=occurred_on,
+            date_precision=date_precision,
+            status=status,
         )
-        for row in rows
+        for country, position_id, claim_id, statement, occurred_on, date_precision, status in (
+            rows.order_by("claim__occurred_on", "claim_id", "country").values_list(
+                "country",
+                "claim__position_id",
+                "claim_id",
+                "claim__statement",
+                "claim__occurred_on",
+                "claim__date_precision",
+                "claim__status",
+            )
+        )
     ]
+
+
+def latest_positions(stated: list[Stated], as_of: datetime.date) -> list[Stated]:
+    """From statements oldest first, each country's position as of `as_of` (see the module's
+    rules), one per country that has one, ordered by country code."""
+    latest_established: dict[str, Stated] = {}
+    latest_other: dict[str, Stated] = {}
+    for one in stated:
+        if one.occurred_on > as_of:
+            break
+        (latest_established if one.established else latest_other)[one.country] = one
+    chosen = latest_other | latest_established
+    return [chosen[code] for code in sorted(chosen)]
 
 
 def positions_as_of(
     topic: Topic, as_of: datetime.date, *, countries: list[str] | None = None
 ) -> list[Stated]:
-    """Each country's position on `topic` as of `as_of` (see the module's rules), one per
-    country that has one, ordered by country code."""
-    latest_established: dict[str, Stated] = {}
-    latest_other: dict[str, Stated] = {}
-    for stated in statements(topic, countries=countries, until=as_of):  # oldest first
-        (latest_established if stated.established else latest_other)[stated.country] = stated
-    chosen = latest_other | latest_established
-    return [chosen[code] for code in sorted(chosen)]
+    """Each country's position on `topic` as of `as_of`, one per country that has one,
+    ordered by country code."""
+    return latest_positions(statements(topic, countries=countries, until=as_of), as_of)
 
 
 def timeline(topic: Topic, *, countries: list[str] | None = None) -> list[Stated]:

