@@ -11,6 +11,7 @@ as not established; claims judged false or misleading state nothing. Ties on the
 to the claim recorded last (the higher id).
 """
 
+import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -54,6 +55,32 @@ class Stated:
     @property
     def alpha3(self) -> str:
         return all_countries.alpha3(self.country)
+
+    # For pages that list hundreds of these: plain strings, no template filter or URL lookup
+    # per row (the public pages' paths are fixed: the ClaimReview `url` is /claims/{id}/).
+    @property
+    def claim_path(self) -> str:
+        return f"/claims/{self.claim_id}/"
+
+    @property
+    def country_path(self) -> str:
+        return f"/countries/{self.country}/"
+
+    @property
+    def on_iso(self) -> str:
+        return self.occurred_on.isoformat()
+
+    @property
+    def on_long(self) -> str:
+        """ "10 December 2020"."""
+        day = self.occurred_on
+        return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+    @property
+    def on_short(self) -> str:
+        """ "10 Dec 2020"."""
+        day = self.occurred_on
+        return f"{day.day} {calendar.month_abbr[day.month]} {day.year}"
 
 
 def statements(

@@ -62,7 +62,7 @@ ANONYMOUS_MAX_AGE = 60  # seconds a shared cache may keep a page for anonymous r
 EXTERNAL_REVIEWS_SHOWN = 50
 CHANGES_SHOWN = 20
 TIMELINE_SHOWN = 100  # the latest changes a topic page lists
-COUNT_CAP = 10_000  # claims a country page counts exactly per role; more read "10,000+"
+COUNT_CAP = 1_000  # claims a country page counts exactly per role; more read "1,000+"
 
 
 class BadQuery(Exception):
@@ -386,7 +386,7 @@ def topic_map(
         regions[stated.country] = Region(
             colours[stated.position.pk],
             label,
-            f"/claims/{stated.claim_id}/",
+            stated.claim_path,
             hatched=not stated.established,
         )
     legend = [

@@ -57,7 +57,7 @@ class StatedSerializer(serializers.Serializer):
     claim_url = serializers.SerializerMethodField(help_text="The claim's public page.")
 
     def get_claim_url(self, stated) -> str:
-        return self.context["request"].build_absolute_uri(f"/claims/{stated.claim_id}/")
+        return self.context["request"].build_absolute_uri(stated.claim_path)
 
 
 class PositionsAnswerSerializer(serializers.Serializer):
