@@ -341,6 +341,12 @@ class TopicPosition(models.Model):
         return f"{self.topic}: {self.label}"
 
 
+def claim_path(pk: int) -> str:
+    """A claim's public page (claims.public, the ClaimReview `url`): a fixed path, built
+    without a URL lookup for pages that list hundreds of claims."""
+    return f"/claims/{pk}/"
+
+
 class Claim(models.Model):
     """One atomic, checkable assertion."""
 

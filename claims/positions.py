@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from django_countries import countries as all_countries
 
-from claims.models import ClaimCountry, ClaimStatus, CountryRole, Topic, TopicPosition
+from claims.models import (
+    ClaimCountry,
+    ClaimStatus,
+    CountryRole,
+    Topic,
+    TopicPosition,
+    claim_path,
+)
 
 ESTABLISHING = frozenset({ClaimStatus.CONFIRMED, ClaimStatus.MOSTLY_TRUE})
 UNESTABLISHED = frozenset(
@@ -60,7 +67,7 @@ class Stated:
     # per row (the public pages' paths are fixed: the ClaimReview `url` is /claims/{id}/).
     @property
     def claim_path(self) -> str:
-        return f"/claims/{self.claim_id}/"
+        return claim_path(self.claim_id)
 
     @property
     def country_path(self) -> str:

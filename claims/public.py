@@ -51,7 +51,9 @@ from claims.models import (
     CountryRole,
     Event,
     Topic,
+    claim_path,
 )
+from claims.templatetags.public_tags import status_badge
 from claims.workflow import LABEL, VERDICTS, current_verdict
 from claimtrack.api import CountryCodeFormField
 
@@ -289,26 +291,41 @@ def _alpha2(code: str) -> str:
 @public_page
 def country_page(request, code: str):
     code = _alpha2(code)
-    rows = (
-        ClaimCountry.objects.filter(country=code)
-        .select_related("claim")
-        .only("role", "claim__id", "claim__statement", "claim__status", "claim__kind")
-        .order_by("role", "-claim_id")
+    # Per role, the newest claims' ids up to COUNT_CAP + 1 (an index-only read, bounded
+    # however many claims a country has: the count is exact up to the cap), then the shown
+    # claims of every role in one query.
+    ids = {
+        role: list(
+            ClaimCountry.objects.filter(country=code, role=role)
+            .order_by("-claim_id")
+            .values_list("claim_id", flat=True)[: COUNT_CAP + 1]
+        )
+        for role in CountryRole.values
+    }
+    shown = Claim.objects.only("statement", "status", "kind").in_bulk(
+        [pk for of_role in ids.values() for pk in of_role[:PAGE_SIZE]]
     )
     by_role: dict[str, dict] = {}
     roles = dict(CountryRole.choices)
     kinds = dict(ClaimKind.choices)
-    for role in CountryRole.values:
-        of_role = rows.filter(role=role)
-        shown = list(of_role[:PAGE_SIZE])
-        if not shown:
+    for role, of_role in ids.items():
+        if not of_role:
             continue
-        # Counted exactly up to COUNT_CAP: a bounded read however many claims a country has.
-        n = len(shown) if len(shown) < PAGE_SIZE else of_role[: COUNT_CAP + 1].count()
+        claims = [shown[pk] for pk in of_role[:PAGE_SIZE]]
+        n = len(of_role)
         by_role[roles[role]] = {
             "count_label": f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}",
-            "more_than_shown": n > len(shown),
-            "rows": [(r.claim, kinds.get(r.claim.kind, r.claim.kind)) for r in shown],
+            "more_than_shown": n > len(claims),
+            # Plain strings per row: no URL lookup or template tag per claim.
+            "rows": [
+                (
+                    claim_path(claim.pk),
+                    claim.statement,
+                    kinds.get(claim.kind, claim.kind),
+                    status_badge(claim.status),
+                )
+                for claim in claims
+            ],
             "more": f"{reverse('public-search')}?country={code}",
         }
     topics = []
