@@ -377,12 +377,13 @@ def test_labels_compare_without_case_accents_punctuation_or_underscores():
 
 @pytest.mark.django_db
 def test_a_label_is_read_in_the_records_language_first_then_for_any_language():
+    german = RatingLabel.objects.create(label="Zorp", language="de", bucket="mixed")
     RatingLabel.objects.create(label="Zorp", language="", bucket="false")
-    RatingLabel.objects.create(label="Zorp", language="de", bucket="mixed")
     table = LabelTable()
     assert table.find("zorp", "de-AT").bucket == "mixed"
     assert table.find("Zorp", "fr").bucket == "false"
     assert table.find("Zorp").bucket == "false"
+    assert table.find_or_add("Zorp", "de") == (german, False)
 
 
 @pytest.mark.django_db
@@ -511,6 +512,11 @@ def test_a_rating_without_a_scale_is_on_one_to_five():
         ("03/18/2024", dt.datetime(2024, 3, 18, tzinfo=dt.UTC)),
         ("03/04/2024", None),
         ("12/05/2024", None),  # the 12th of May or the 5th of December: not guessed
+        ("05/12/2024", None),
+        ("13/12/2024", dt.datetime(2024, 12, 13, tzinfo=dt.UTC)),  # no 13th month: d/m/Y
+        ("12/13/2024", dt.datetime(2024, 12, 13, tzinfo=dt.UTC)),  # m/d/Y
+        ("1900-01-01", dt.datetime(1900, 1, 1, tzinfo=dt.UTC)),
+        ("1899-12-31", None),
         ("last spring", None),
         ("1066-10-14", None),
         (20240318, None),
@@ -519,6 +525,26 @@ def test_a_rating_without_a_scale_is_on_one_to_five():
 )
 def test_dates_in_the_formats_seen_in_the_wild(text, expected):
     assert parse_date(text) == expected
+
+
+def test_a_date_may_be_next_year_at_the_latest():
+    year = dt.datetime.now(dt.UTC).year
+    assert parse_date(f"{year + 1}-12-31") == dt.datetime(year + 1, 12, 31, tzinfo=dt.UTC)
+    assert parse_date(f"{year + 2}-01-01") is None
+
+
+def test_a_date_without_a_zone_is_utc_whatever_the_servers_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        found = parse_date("2024-03-18")
+        assert found == dt.datetime(2024, 3, 18, tzinfo=dt.UTC)
+        assert found.utcoffset() == dt.timedelta(0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 # --- In: files -----------------------------------------------------------------------------

@@ -191,6 +191,8 @@ def mutated_line(work: Path, module: str, mutant: str) -> str:
     diff = list(difflib.unified_diff(old, new, lineterm="", n=0))[2:]
     removed = [line[1:].strip() for line in diff if line.startswith("-")]
     added = [line[1:].strip() for line in diff if line.startswith("+")]
+    if not removed and not added:  # the mutant changed the signature (a default value)
+        removed, added = [ast.unparse(original.args)], [ast.unparse(mutated.args)]
     return " / ".join(removed) + " -> " + " / ".join(added)
 
 
