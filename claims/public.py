@@ -23,6 +23,7 @@ from django.utils.cache import (
     patch_vary_headers,
     set_response_etag,
 )
+from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
@@ -146,11 +147,26 @@ class SearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
 
+# Pages reach the newest MAX_PAGE * PAGE_SIZE matches; the count and the facets read no more
+# (and one more, to say "10,000+"), so that a search costs the same at any size of the data.
+SEARCH_SPAN = MAX_PAGE * PAGE_SIZE
+
+
+class SpanPaginator(Paginator):
+    """A paginator that counts the matches up to SEARCH_SPAN + 1, not all of them."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: SEARCH_SPAN + 1].count()
+
+
 def _facets(queryset) -> dict[str, list[tuple[str, str, int]]]:
-    """(value, label, count) per status, kind and country of the matching claims."""
-    ids = queryset.order_by().values("id")
-    status = queryset.order_by().values_list("status").annotate(n=Count("id"))
-    kind = queryset.order_by().values_list("kind").annotate(n=Count("id"))
+    """(value, label, count) per status, kind and country of the newest SEARCH_SPAN matching
+    claims (all of them when there are no more)."""
+    ids = queryset.order_by("-id").values("id")[:SEARCH_SPAN]
+    among = Claim.objects.filter(pk__in=ids).order_by()
+    status = among.values_list("status").annotate(n=Count("id"))
+    kind = among.values_list("kind").annotate(n=Count("id"))
     country = (
         ClaimCountry.objects.filter(claim_id__in=ids)
         .order_by()
@@ -178,7 +194,7 @@ def search(request):
         claims = claims.filter(status=query["status"])
     if query["kind"]:
         claims = claims.filter(kind=query["kind"])
-    paginator = Paginator(
+    paginator = SpanPaginator(
         claims.order_by("-id").only("id", "statement", "status", "kind"), PAGE_SIZE
     )
     try:
@@ -193,6 +209,8 @@ def search(request):
             "query": query,
             "page": page,
             "facets": _facets(claims),
+            "beyond_span": paginator.count > SEARCH_SPAN,
+            "span": f"{SEARCH_SPAN:,}",
             "params": params,
             "labels": LABEL,
             "statuses": ClaimStatus.choices,

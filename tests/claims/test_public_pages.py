@@ -225,3 +225,25 @@ def test_the_country_page_counts_exactly_up_to_a_cap_then_says_more(client, monk
     ClaimCountryFactory(country="IS", role="subject")
     page = client.get("/countries/IS/").content.decode()
     assert "As subject (3+)" in page and "All 3+ claims" in page
+
+
+def test_search_counts_and_facets_read_only_as_far_as_its_pages_reach(client, monkeypatch):
+    """A search's cost does not grow with the data: it counts the matches up to what its
+    pages reach (then says "more than"), and its facets count among those newest matches."""
+    monkeypatch.setattr("claims.public.SEARCH_SPAN", 3)  # in production: MAX_PAGE pages
+    monkeypatch.setattr("claims.public.PAGE_SIZE", 3)
+    older = ClaimFactory(statement="Zorpland signs a fisheries deal.", status="false")
+    newer = [ClaimFactory(statement=f"Zorpland talks {n}.", status="unverified") for n in range(3)]
+
+    page = client.get("/claims/", {"q": "Zorpland"}).content.decode()
+
+    assert "More than 3 claims" in page
+    assert "The newest 3 are listed and counted below" in page
+    facets = page.split('id="facets-h"', 1)[1].split("</aside>", 1)[0]
+    assert "status=unverified" in facets and "(3)" in facets
+    assert "status=false" not in facets  # the oldest match is beyond the span
+    assert all(f'href="/claims/{c.pk}/"' in page for c in newer)
+    assert f'href="/claims/{older.pk}/"' not in page  # (not on the first page)
+
+    exact = client.get("/claims/", {"q": "Zorpland", "status": "unverified"}).content.decode()
+    assert "3 claims" in exact and "More than" not in exact
