@@ -95,7 +95,8 @@ def statements(
 ) -> list[Stated]:
     """Every dated claim stating a position on `topic` that counts (not judged false or
     misleading), per subject country, oldest first; optionally only for `countries`
-    (alpha-2) and on or before `until`. One query (the topic's positions prefetched: none)."""
+    (alpha-2) and on or before `until`. One query, and one more for the topic's positions
+    unless they were prefetched."""
     rows = ClaimCountry.objects.filter(
         role=CountryRole.SUBJECT,
         claim__position__topic=topic,

@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,6 +25,7 @@ from claims.models import (
     ExternalReview,
     ParticipantRole,
     Stance,
+    claim_path,
 )
 from claims.workflow import LABEL, RATING, VERDICTS, current_verdict, verdict_reviews
 
@@ -109,7 +109,7 @@ def _day(moment: datetime) -> str:
 
 def public_claim_url(claim: Claim, root: str) -> str:
     """The claim's public HTML page: what a reader or a search engine opens."""
-    return root + reverse("public-claim", kwargs={"pk": claim.pk})
+    return root + claim_path(claim.pk)
 
 
 def jsonld_script(data: Any) -> SafeString:

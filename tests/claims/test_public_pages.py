@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from claims.models import Claim, Event
+from claims.models import Claim, Event, claim_path
 from tests.claims.test_positions import stated
 from tests.conftest import user_with_role
 from tests.factories import (
@@ -247,3 +248,10 @@ def test_search_counts_and_facets_read_only_as_far_as_its_pages_reach(client, mo
 
     exact = client.get("/claims/", {"q": "Zorpland", "status": "unverified"}).content.decode()
     assert "3 claims" in exact and "More than" not in exact
+
+
+@pytest.mark.parametrize("pk", [1, 42, 10**17])
+def test_the_claim_path_pages_and_exports_build_is_the_url_of_the_claim_page(pk):
+    """claims.models.claim_path builds the public path without a URL lookup (pages list
+    hundreds, the ClaimReview feed thousands): it must stay the URLconf's."""
+    assert claim_path(pk) == reverse("public-claim", kwargs={"pk": pk})
