@@ -30,7 +30,14 @@ VOCABULARY = [
 def state_positions(per_country: int) -> dict:
     from django.db import transaction
 
-    from claims.models import Claim, ClaimCountry, CountryRole, Topic, TopicPosition
+    from claims.models import (
+        Claim,
+        ClaimCountry,
+        CountryRole,
+        Topic,
+        TopicPosition,
+        sync_claim_countries,
+    )
 
     started = time.monotonic()
     if Topic.objects.filter(slug=SLUG).exists():
@@ -60,6 +67,8 @@ def state_positions(per_country: int) -> dict:
             for turn, claim_id in enumerate(claim_ids):
                 position = positions[(turn + stated) % len(positions)]
                 Claim.objects.filter(pk=claim_id).update(position=position)
+            # Their subject rows carry the position, as a save through the application does.
+            sync_claim_countries(claim_ids)
             stated += len(claim_ids)
     return {"topic": SLUG, "stated": stated, "seconds": round(time.monotonic() - started, 1)}
 

@@ -113,9 +113,8 @@ class _Names:
 
 
 def _changes(record, names: _Names) -> list[dict]:
-    fields = [
-        f for f in record.instance_type._meta.concrete_fields if f.attname not in HIDDEN_FIELDS
-    ]
+    # The fields the history records (a model may leave some out, e.g. a derived copy).
+    fields = [f for f in record.tracked_fields if f.attname not in HIDDEN_FIELDS]
     previous = record.prev_record
     if record.history_type == "-":
         return []

@@ -530,6 +530,35 @@ class ClaimCountryQuerySet(models.QuerySet):
         rows = self.order_by().values_list("country", *by).annotate(n=Count("claim", distinct=True))
         return {(key[0] if not by else tuple(key)): n for *key, n in rows}
 
+    def newest_per_role(self, country: str, *, shown: int, cap: int) -> dict[str, tuple]:
+        """Per role, the newest `shown` claims concerning `country`, as (id, statement, kind,
+        status), and how many claims there are, counted up to `cap` + 1 (so that "more than
+        `cap`" can be said): {role: (claims, n)}, roles without a claim left out. One query,
+        whatever the country's size: each role reads at most `cap` + 1 entries of the country
+        index, and only `shown` claims per role leave the database."""
+        parts, params = [], []
+        for role in CountryRole.values:
+            of_role = self.filter(country=country, role=role).order_by("-claim_id")
+            newest, newest_params = of_role.values_list(
+                "role", "claim_id", "claim__statement", "claim__kind", "claim__status"
+            )[:shown].query.sql_with_params()
+            counted, counted_params = of_role.values_list("claim_id")[
+                : cap + 1
+            ].query.sql_with_params()
+            # Each part is wrapped in FROM (…) so that its ORDER BY and LIMIT hold inside a
+            # UNION on SQLite as on PostgreSQL; the count is evaluated once per role.
+            parts.append(
+                f"SELECT n.*, (SELECT COUNT(*) FROM ({counted}) AS c) FROM ({newest}) AS n"
+            )
+            params += [*counted_params, *newest_params]
+        found: dict[str, tuple] = {}
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for role, *claim, n in cursor.fetchall():
+                found.setdefault(role, ([], n))[0].append(tuple(claim))
+        # UNION ALL keeps no order between rows: newest first within each role again.
+        return {role: (sorted(claims, reverse=True), n) for role, (claims, n) in found.items()}
+
     def codes_in_use(self) -> list[str]:
         """The distinct country codes, found by skipping along the country index (one probe per
         country, ~250 at most) rather than reading every row."""
@@ -560,8 +589,21 @@ class ClaimCountry(models.Model):
         editable=False,
         help_text="Kept in sync from participants and the event; hand-entered rows are not.",
     )
+    # The claim's position, copied onto its subject rows (and only those): a country's
+    # statements are then found by the country alone (claims.positions), a few index entries,
+    # instead of probing every claim that states a position on any topic. Set by save() and
+    # kept in step by sync_claim_countries() when the claim's position changes; not audited
+    # (the claim's own history records its position).
+    position = models.ForeignKey(
+        TopicPosition,
+        null=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the partial indexes below hold only the rows that state one
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["position"])
     objects = ClaimCountryQuerySet.as_manager()
 
     class Meta:
@@ -583,10 +625,33 @@ class ClaimCountry(models.Model):
             # Keyset pages by id: "is claim N about MA?" is one index probe, so a page walks the
             # claims backwards from the cursor instead of reading every MA row first.
             models.Index(fields=["country", "claim"], name="claims_claimcountry_by_claim"),
+            # Stated positions (claims.positions) by country, and by position for a topic's
+            # map: only the rows that state one, a few thousand among millions.
+            models.Index(
+                fields=["country", "position"],
+                condition=Q(position__isnull=False),
+                name="claims_claimcountry_stating",
+            ),
+            models.Index(
+                fields=["position"],
+                condition=Q(position__isnull=False),
+                name="claims_claimcountry_position",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.country.code} ({self.role})"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        self.position_id = stated_position(self.role, self.claim.position_id)
+        if update_fields is not None:
+            update_fields = {*update_fields, "position"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def stated_position(role: str, position_id: int | None) -> int | None:
+    """The position a claim's country row in `role` carries: the claim's, on a subject row."""
+    return position_id if role == CountryRole.SUBJECT else None
 
 
 # An actor's part implies a country role; roles missing here imply none (a claimant's country
@@ -623,7 +688,8 @@ def claim_country_rows(entered, derived) -> dict[tuple[str, str], bool]:
 
 
 def sync_claim_countries(claim_ids) -> None:
-    """Make the derived ClaimCountry rows of these claims match their participants and event.
+    """Make the derived ClaimCountry rows of these claims match their participants and event,
+    and every row's copy of the claim's position match the claim (called on every save).
 
     Hand-entered rows are never removed; a derived row that a person also entered by hand stays
     as the hand-entered one.
@@ -636,25 +702,33 @@ def sync_claim_countries(claim_ids) -> None:
         "claim_id", "actor__country", "role"
     ):
         participants[claim_id].append((country, role))
-    events = dict(
-        Claim.objects.filter(pk__in=claim_ids)
-        .exclude(event__isnull=True)
-        .values_list("id", "event__country")
-    )
+    claims = Claim.objects.select_related("event").only("position", "event__country")
+    claims = claims.in_bulk(claim_ids)
     wanted = {
         (claim_id, country, role)
-        for claim_id in claim_ids
-        for country, role in derived_countries(participants[claim_id], events.get(claim_id, ""))
+        for claim_id, claim in claims.items()
+        for country, role in derived_countries(
+            participants[claim_id], claim.event.country.code if claim.event else ""
+        )
     }
     existing = {
         (row.claim_id, row.country.code, row.role): row
         for row in ClaimCountry.objects.filter(claim_id__in=claim_ids)
     }
+    moved: dict[int | None, list[int]] = {}  # rows whose copy of the position is out of date
     for key, row in existing.items():
         if row.derived and key not in wanted:
             row.delete()
+            continue
+        position_id = stated_position(row.role, claims[row.claim_id].position_id)
+        if row.position_id != position_id:
+            moved.setdefault(position_id, []).append(row.pk)
+    for position_id, pks in moved.items():
+        ClaimCountry.objects.filter(pk__in=pks).update(position_id=position_id)
     for claim_id, country, role in sorted(wanted - existing.keys()):
-        ClaimCountry.objects.create(claim_id=claim_id, country=country, role=role, derived=True)
+        ClaimCountry.objects.create(
+            claim=claims[claim_id], country=country, role=role, derived=True
+        )
 
 
 class Stance(models.TextChoices):

@@ -13,6 +13,7 @@ to the claim recorded last (the higher id).
 
 import calendar
 import datetime
+import operator
 from dataclasses import dataclass
 
 from django_countries import countries as all_countries
@@ -20,7 +21,6 @@ from django_countries import countries as all_countries
 from claims.models import (
     ClaimCountry,
     ClaimStatus,
-    CountryRole,
     Topic,
     TopicPosition,
     claim_path,
@@ -91,23 +91,41 @@ class Stated:
 
 
 def statements(
-    topic: Topic, *, countries: list[str] | None = None, until: datetime.date | None = None
+    topic: Topic | None, *, countries: list[str] | None = None, until: datetime.date | None = None
 ) -> list[Stated]:
-    """Every dated claim stating a position on `topic` that counts (not judged false or
-    misleading), per subject country, oldest first; optionally only for `countries`
-    (alpha-2) and on or before `until`. One query, and one more for the topic's positions
-    unless they were prefetched."""
+    """Every dated claim stating a position on `topic` (on any topic when None) that counts
+    (not judged false or misleading), per subject country, oldest first; optionally only for
+    `countries` (alpha-2) and on or before `until`. One query, and one more for the positions
+    (the topic's, unless they were prefetched; with their topics when `topic` is None)."""
+    # A subject row carries its claim's position (ClaimCountry.position): for one country
+    # this reads a few entries of the `stating` index, not every claim stating a position.
     rows = ClaimCountry.objects.filter(
-        role=CountryRole.SUBJECT,
-        claim__position__topic=topic,
+        position__isnull=False,
         claim__occurred_on__isnull=False,
         claim__status__in=ESTABLISHING | UNESTABLISHED,
     )
+    if topic is not None:
+        rows = rows.filter(position__topic=topic)
     if countries:
         rows = rows.filter(country__in=countries)
     if until is not None:
         rows = rows.filter(claim__occurred_on__lte=until)
-    vocabulary = {position.pk: position for position in topic.positions.all()}
+    found = list(
+        rows.order_by("claim__occurred_on", "claim_id", "country").values_list(
+            "country",
+            "position_id",
+            "claim_id",
+            "claim__statement",
+            "claim__occurred_on",
+            "claim__date_precision",
+            "claim__status",
+        )
+    )
+    if topic is None:
+        used = {position_id for _, position_id, *_ in found}
+        vocabulary = TopicPosition.objects.select_related("topic").in_bulk(used)
+    else:
+        vocabulary = {position.pk: position for position in topic.positions.all()}
     return [
         Stated(
             country=country,
@@ -119,15 +137,7 @@ def statements(
             status=status,
         )
         for country, position_id, claim_id, statement, occurred_on, date_precision, status in (
-            rows.order_by("claim__occurred_on", "claim_id", "country").values_list(
-                "country",
-                "claim__position_id",
-                "claim_id",
-                "claim__statement",
-                "claim__occurred_on",
-                "claim__date_precision",
-                "claim__status",
-            )
+            found
         )
     ]
 
@@ -157,3 +167,13 @@ def timeline(topic: Topic, *, countries: list[str] | None = None) -> list[Stated
     """Every dated claim that states a position on `topic` (for `countries`), oldest first:
     each change, with its claim and whether it is established."""
     return statements(topic, countries=countries)
+
+
+def timelines_of(country: str) -> list[tuple[Topic, list[Stated]]]:
+    """One country's timeline on each topic it has stated a position on, in the topics' order:
+    two queries, however many topics there are."""
+    by_topic: dict[Topic, list[Stated]] = {}
+    for one in statements(None, countries=[country]):
+        by_topic.setdefault(one.position.topic, []).append(one)
+    in_topic_order = operator.attrgetter(*Topic._meta.ordering)
+    return sorted(by_topic.items(), key=lambda item: in_topic_order(item[0]))

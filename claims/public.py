@@ -66,6 +66,7 @@ EXTERNAL_REVIEWS_SHOWN = 50
 CHANGES_SHOWN = 20
 TIMELINE_SHOWN = 100  # the latest changes a topic page lists
 COUNT_CAP = 1_000  # claims a country page counts exactly per role; more read "1,000+"
+TOPICS_SHOWN = 20  # topics listed on a country page (and on the home page)
 
 
 class BadQuery(Exception):
@@ -125,7 +126,7 @@ def country_name(code: str) -> str:
 
 @public_page
 def home(request):
-    topics = Topic.objects.all()[:20]
+    topics = Topic.objects.all()[:TOPICS_SHOWN]
     judged = (
         Claim.objects.filter(status__in=VERDICTS)
         .order_by("-updated_at", "-id")
@@ -309,49 +310,34 @@ def _alpha2(code: str) -> str:
 @public_page
 def country_page(request, code: str):
     code = _alpha2(code)
-    # Per role, the newest claims' ids up to COUNT_CAP + 1 (an index-only read, bounded
-    # however many claims a country has: the count is exact up to the cap), then the shown
-    # claims of every role in one query.
-    ids = {
-        role: list(
-            ClaimCountry.objects.filter(country=code, role=role)
-            .order_by("-claim_id")
-            .values_list("claim_id", flat=True)[: COUNT_CAP + 1]
-        )
-        for role in CountryRole.values
-    }
-    shown = Claim.objects.only("statement", "status", "kind").in_bulk(
-        [pk for of_role in ids.values() for pk in of_role[:PAGE_SIZE]]
-    )
+    newest = ClaimCountry.objects.newest_per_role(code, shown=PAGE_SIZE, cap=COUNT_CAP)
     by_role: dict[str, dict] = {}
     roles = dict(CountryRole.choices)
     kinds = dict(ClaimKind.choices)
-    for role, of_role in ids.items():
-        if not of_role:
+    for role in CountryRole.values:
+        if role not in newest:
             continue
-        claims = [shown[pk] for pk in of_role[:PAGE_SIZE]]
-        n = len(of_role)
+        claims, n = newest[role]
         by_role[roles[role]] = {
             "count_label": f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}",
             "more_than_shown": n > len(claims),
             # Plain strings per row: no URL lookup or template tag per claim.
             "rows": [
-                (
-                    claim_path(claim.pk),
-                    claim.statement,
-                    kinds.get(claim.kind, claim.kind),
-                    status_badge(claim.status),
-                )
-                for claim in claims
+                (claim_path(pk), statement, kinds.get(kind, kind), status_badge(status))
+                for pk, statement, kind, status in claims
             ],
             "more": f"{reverse('public-search')}?country={code}",
         }
-    topics = []
-    for topic in Topic.objects.prefetch_related("positions")[:20]:
-        timeline = position_rules.timeline(topic, countries=[code])
-        if timeline:
-            current = position_rules.latest_positions(timeline, timezone.localdate())
-            topics.append({"topic": topic, "timeline": timeline, "current": current})
+    # The country's statements on every topic in one query (not one per topic).
+    today = timezone.localdate()
+    topics = [
+        {
+            "topic": topic,
+            "timeline": timeline,
+            "current": position_rules.latest_positions(timeline, today),
+        }
+        for topic, timeline in position_rules.timelines_of(code)[:TOPICS_SHOWN]
+    ]
     return render(
         request,
         "public/country.html",

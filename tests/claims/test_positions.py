@@ -7,11 +7,13 @@ import pytest
 
 from claims import positions
 from claims.integrity import VerdictLocked
-from claims.models import Topic
+from claims.models import Claim, Topic
 from claims.workflow import claim_review
 from tests.conftest import user_with_role
 from tests.factories import (
+    ActorFactory,
     CitationFactory,
+    ClaimActorFactory,
     ClaimCountryFactory,
     ClaimFactory,
     SourceFactory,
@@ -125,6 +127,37 @@ def test_only_subject_countries_take_the_position(topic, vocabulary):
     assert set(shown(topic, datetime.date(2021, 1, 1))) == {"US"}
 
 
+def test_a_claims_countries_follow_its_position_on_every_write_path(topic, vocabulary):
+    """Whichever way a subject country arrives (entered, derived from a participant) and
+    whatever changes later (the claim's position, a row's role), the map shows what the claim
+    states now: subject countries only, with the claim's current position."""
+    on = datetime.date(2021, 1, 1)
+    claim = stated(vocabulary["neutral"], "ES", datetime.date(2020, 1, 1))
+    ClaimActorFactory(claim=claim, actor=ActorFactory(country="PT"), role="subject")  # derived
+    late = ClaimCountryFactory(claim=Claim.objects.get(pk=claim.pk), country="IT", role="subject")
+    assert shown(topic, on) == {code: ("neutral", False, claim.pk) for code in ("ES", "PT", "IT")}
+
+    claim.refresh_from_db()
+    claim.position = vocabulary["autonomy-plan"]
+    claim.save()
+    assert {k: v[0] for k, v in shown(topic, on).items()} == dict.fromkeys(
+        ("ES", "PT", "IT"), "autonomy-plan"
+    )
+
+    late.role = "object"
+    late.save()
+    assert set(shown(topic, on)) == {"ES", "PT"}
+    late.role = "subject"
+    late.save(update_fields=["role"])
+    assert set(shown(topic, on)) == {"ES", "PT", "IT"}
+
+    claim.refresh_from_db()
+    claim.position = None
+    claim.save()
+    assert shown(topic, on) == {}
+    assert positions.timelines_of("ES") == []
+
+
 def test_the_timeline_lists_every_change_oldest_first_for_a_country(topic, vocabulary, reviewer):
     first = stated(vocabulary["neutral"], "ES", datetime.date(2010, 1, 1), "confirmed", reviewer)
     second = stated(vocabulary["autonomy-plan"], "ES", datetime.date(2022, 3, 18))
@@ -136,6 +169,30 @@ def test_the_timeline_lists_every_change_oldest_first_for_a_country(topic, vocab
         (first.pk, datetime.date(2010, 1, 1), True),
         (second.pk, datetime.date(2022, 3, 18), False),
     ]
+
+
+def test_a_countrys_timelines_cover_each_of_its_topics_in_topic_order_in_two_queries(
+    topic, vocabulary, django_assert_num_queries
+):
+    """The country page's read: per topic only that topic's statements by this country,
+    topics in their listed order (by question), and a fixed number of queries."""
+    other = TopicFactory(slug="fisheries", question="Access to the fisheries")
+    allowed = TopicPositionFactory(topic=other, key="allowed", label="allowed")
+    sahara = stated(vocabulary["neutral"], "ES", datetime.date(2010, 1, 1))
+    later = stated(vocabulary["autonomy-plan"], "ES", datetime.date(2022, 3, 18))
+    fish = stated(allowed, "ES", datetime.date(2015, 6, 1))
+    stated(allowed, "PT", datetime.date(2016, 1, 1))  # another country
+    stated(vocabulary["neutral"], "ES", datetime.date(2011, 1, 1), role="object")  # not subject
+
+    with django_assert_num_queries(2):
+        found = positions.timelines_of("ES")
+
+    assert [(t.slug, [s.claim_id for s in rows]) for t, rows in found] == [
+        ("fisheries", [fish.pk]),
+        ("western-sahara", [sahara.pk, later.pk]),
+    ]
+    assert found[1][1][1].position.label == "autonomy-plan"
+    assert positions.timelines_of("MA") == []
 
 
 def test_positions_are_read_in_one_query_however_many_countries(

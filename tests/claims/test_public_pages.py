@@ -228,6 +228,40 @@ def test_the_country_page_counts_exactly_up_to_a_cap_then_says_more(client, monk
     assert "As subject (3+)" in page and "All 3+ claims" in page
 
 
+def test_the_country_page_lists_each_roles_newest_claims_in_a_fixed_number_of_queries(
+    client, monkeypatch
+):
+    """However many claims, roles and topics a country has, its page reads the same number of
+    queries, and each role lists its newest claims first."""
+    monkeypatch.setattr("claims.public.PAGE_SIZE", 2)
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/countries/IS/").content.decode()
+        return len(captured), page
+
+    topic = TopicFactory(question="Question 0")
+    stated(TopicPositionFactory(topic=topic), "IS", datetime.date(2020, 1, 1))  # a subject claim
+    _, older, newest = (ClaimCountryFactory(country="IS", role="subject") for _ in range(3))
+    ClaimCountryFactory(country="IS", role="venue")
+    few, page = queries()
+    subject = page.split("As subject (4)", 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'href="/claims/(\d+)/"', subject) == [
+        str(newest.claim_id),
+        str(older.claim_id),
+    ]
+    assert "As venue (1)" in page and "As object" not in page
+
+    for role in ("object", "territory", "participant", "mentioned"):
+        ClaimCountryFactory.create_batch(3, country="IS", role=role)
+    for n in range(1, 4):
+        topic = TopicFactory(question=f"Question {n}")
+        stated(TopicPositionFactory(topic=topic), "IS", datetime.date(2020, 1, 1 + n))
+    many, page = queries()
+    assert many == few
+    assert all(f"Question {n}" in page for n in range(4))
+
+
 def test_search_counts_and_facets_read_only_as_far_as_its_pages_reach(client, monkeypatch):
     """A search's cost does not grow with the data: it counts the matches up to what its
     pages reach (then says "more than"), and its facets count among those newest matches."""
