@@ -103,6 +103,12 @@ def _in_status_order(statuses: Iterable[str]) -> list[ClaimStatus]:
 # --- Errors -------------------------------------------------------------------------------
 
 
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A refusal of one field with the code clients read in `errors[].code` (Django keeps a
+    code only on the message itself, not beside a dict of fields)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 class TransitionNotAllowed(ValidationError):
     """The move from the claim's status to the target is not in TRANSITIONS (→ 400).
 
@@ -262,16 +268,15 @@ def _claim_citations(claim: Claim, citations: Iterable) -> list[Citation]:
         try:
             ids.append(int(raw))
         except (TypeError, ValueError):
-            raise ValidationError(
-                {"citations": f"{raw!r} is not a citation id."}, code="invalid"
-            ) from None
+            raise field_error("citations", f"{raw!r} is not a citation id.", "invalid") from None
     found = list(Citation.objects.filter(claim=claim, pk__in=ids))
     missing = sorted(set(ids) - {c.pk for c in found})
     if missing:
         listed = ", ".join(str(pk) for pk in missing)
-        raise ValidationError(
-            {"citations": f"Citation(s) {listed} are not citations of this claim."},
-            code="foreign_citation",
+        raise field_error(
+            "citations",
+            f"Citation(s) {listed} are not citations of this claim.",
+            "foreign_citation",
         )
     return found
 
@@ -390,8 +395,8 @@ def claim_review(
     """
     if status not in ClaimStatus.values:
         choices = ", ".join(ClaimStatus.values)
-        raise ValidationError(
-            {"status": f"{status!r} is not a status; choose one of: {choices}."}, code="invalid"
+        raise field_error(
+            "status", f"{status!r} is not a status; choose one of: {choices}.", "invalid"
         )
     target = ClaimStatus(status)
     rationale = (rationale or "").strip()
@@ -473,12 +478,11 @@ def claim_reopen(*, claim: Claim, user, reason: str, expected_version: int | Non
             raise VersionConflict(version)
         _check_has_role(user)
         if status not in VERDICTS:
-            raise ValidationError(
-                {
-                    "status": f"Claim {claim.pk} has no verdict to reopen: it is "
-                    f"“{LABEL[ClaimStatus(status)]}”, and can be edited as it is."
-                },
-                code="no_verdict",
+            raise field_error(
+                "status",
+                f"Claim {claim.pk} has no verdict to reopen: it is "
+                f"“{LABEL[ClaimStatus(status)]}”, and can be edited as it is.",
+                "no_verdict",
             )
         return claim_review(
             claim=claim,

@@ -63,7 +63,7 @@ def test_an_inverted_statement_on_a_confirmed_claim_is_refused_and_claimreview_k
 
     assert response.status_code == 409
     body = response.json()
-    assert body["code"] == "verdict_locked"
+    assert (body["code"], body["claim"]) == ("verdict_locked", claim.pk)
     assert body["reopen"] == f"/api/v1/claims/{claim.pk}/reopen/"
     assert "reopen the claim first" in body["detail"]
     stored = Claim.objects.get(pk=claim.pk)
@@ -184,8 +184,21 @@ def test_reopening_a_claim_without_a_verdict_answers_400_naming_its_status(edito
     claim = ClaimFactory()
     response = editor_client.post(claim_url(claim, "reopen/"), {"reason": "?"}, format="json")
     assert response.status_code == 400
-    assert "no verdict to reopen" in response.json()["errors"][0]["message"]
+    [error] = response.json()["errors"]
+    assert (error["field"], error["message"]) == (
+        "status",
+        f"Claim {claim.pk} has no verdict to reopen: it is “Unverified”, and can be edited as "
+        "it is.",
+    )
     assert not Review.objects.exists()
+
+
+def test_reopening_a_claim_without_a_verdict_answers_the_code_no_verdict(editor_client):
+    claim = ClaimFactory(status="in_review")
+    response = editor_client.post(claim_url(claim, "reopen/"), {"reason": "?"}, format="json")
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("status", "no_verdict")
+    ]
 
 
 def test_reopening_is_for_editors_and_reviewers_only(api_client, judged):

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from claims.models import Claim, Review
+from claims.workflow import claim_review
 from tests.factories import CitationFactory, ClaimFactory, ExternalReviewFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,14 @@ def test_a_verdict_without_a_refuting_citation_is_refused_with_the_rule(reviewer
         reviews_url(claim), {"status": "false", "rationale": "Not true."}, format="json"
     )
     assert response.status_code == 400
-    assert "refut" in response.json()["detail"] + str(response.json()["errors"])
+    assert response.json()["errors"] == [
+        {
+            "field": "citations",
+            "message": "A “False” verdict needs at least one citation that refutes or retracts "
+            "the claim (with its quote found in the source).",
+            "code": "refuting_citation",
+        }
+    ]
     assert not Review.objects.exists()
 
 
@@ -68,7 +76,50 @@ def test_a_refused_transition_lists_the_allowed_targets(reviewer_client):
     claim = ClaimFactory()
     response = reviewer_client.post(reviews_url(claim), {"status": "unverified"}, format="json")
     assert response.status_code == 400
-    assert "in_review" in response.json()["allowed"]
+    body = response.json()
+    assert body["allowed"] == [
+        "in_review",
+        "confirmed",
+        "mostly_true",
+        "mixed",
+        "misleading",
+        "false",
+        "unverifiable",
+    ]
+    assert body["errors"] == [
+        {
+            "field": "status",
+            "message": "A claim cannot go from unverified to unverified. From unverified it can "
+            "go to: in_review, confirmed, mostly_true, mixed, misleading, false, unverifiable.",
+            "code": "transition_not_allowed",
+        }
+    ]
+
+
+def test_citations_of_other_claims_are_refused_naming_each_of_them(reviewer_client):
+    claim = ClaimFactory()
+    CitationFactory(claim=claim, source=SourceFactory(text=TEXT), quote="denied", stance="refutes")
+    first, second = CitationFactory(), CitationFactory()
+    response = reviewer_client.post(
+        reviews_url(claim),
+        {"status": "false", "rationale": "Denied.", "citations": [second.pk, first.pk]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [
+        ("citations", f"Citation(s) {first.pk}, {second.pk} are not citations of this claim.")
+    ]
+    assert not Review.objects.exists()
+
+
+def test_citations_of_other_claims_are_refused_with_the_code_foreign_citation(reviewer_client):
+    claim = ClaimFactory()
+    response = reviewer_client.post(
+        reviews_url(claim),
+        {"status": "in_review", "citations": [CitationFactory().pk]},
+        format="json",
+    )
+    assert [e["code"] for e in response.json()["errors"]] == ["foreign_citation"]
 
 
 def test_reviews_are_append_only(staff_client):
@@ -85,7 +136,13 @@ def test_a_review_with_a_stale_if_match_answers_412(editor_client):
         reviews_url(claim), {"status": "in_review"}, format="json", HTTP_IF_MATCH='"999"'
     )
     assert response.status_code == 412
-    assert response.json()["current_version"] == Claim.objects.get(pk=claim.pk).version
+    version = Claim.objects.get(pk=claim.pk).version
+    body = response.json()
+    assert (body["code"], body["current_version"]) == ("precondition_failed", version)
+    assert body["detail"] == (
+        f"The claim was changed by someone else (it is now at version {version}); "
+        "reload it and try again."
+    )
     assert Claim.objects.get(pk=claim.pk).status == "unverified"
 
 
@@ -147,6 +204,29 @@ def test_claimreview_of_a_claim_with_a_verdict_is_json_ld(reviewer_client, api_c
     assert body["reviewRating"]["ratingValue"] == 1
     feed = api_client.get("/api/v1/claimreview/").json()
     assert [node["claimReviewed"] for node in feed["@graph"]] == [claim.statement]
+
+
+def test_the_claimreview_feed_reads_a_page_of_verdicts_in_constant_queries(
+    reviewer, api_client, django_assert_num_queries
+):
+    def judged(status: str) -> Claim:
+        claim = ClaimFactory()
+        CitationFactory(claim=claim, source=SourceFactory(text=TEXT), quote="denied")
+        CitationFactory(
+            claim=claim, source=SourceFactory(text=TEXT), quote="denied", stance="refutes"
+        )
+        claim_review(claim=claim, status=status, reviewer=reviewer, rationale="Checked.")
+        return claim
+
+    claims = [judged("false"), judged("confirmed")]
+    with django_assert_num_queries(5):
+        feed = api_client.get("/api/v1/claimreview/").json()["@graph"]
+    assert sorted(node["claimReviewed"] for node in feed) == sorted(c.statement for c in claims)
+
+    claims += [judged(status) for status in ("mixed", "misleading", "unverifiable")]
+    with django_assert_num_queries(5):
+        feed = api_client.get("/api/v1/claimreview/").json()["@graph"]
+    assert sorted(node["claimReviewed"] for node in feed) == sorted(c.statement for c in claims)
 
 
 def test_claimreview_import_is_for_reviewers_and_reports_counts(reviewer_client, editor_client):

@@ -7,11 +7,19 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from claims.claimreview import claim_to_claimreview, with_claimreview_relations
 from claims.integrity import VerdictLocked, snapshot_changes
-from claims.models import Citation, Claim, ClaimActor, ClaimCountry, Review, ReviewIsPermanent
+from claims.models import (
+    Citation,
+    Claim,
+    ClaimActor,
+    ClaimCountry,
+    Event,
+    Review,
+    ReviewIsPermanent,
+)
 from claims.workflow import claim_reopen, claim_review, claim_snapshot
 from tests.conftest import user_with_role
 from tests.factories import (
@@ -109,6 +117,39 @@ def test_a_review_keeps_the_claim_version_and_a_snapshot_of_everything_the_revie
     assert json.loads(json.dumps(snapshot)) == snapshot  # plain JSON
 
 
+def test_a_snapshot_lists_the_countries_by_code_then_role():
+    claim = ClaimFactory()
+    for code, role in [("MA", "venue"), ("EH", "venue"), ("EH", "mentioned"), ("EH", "object")]:
+        ClaimCountryFactory(claim=claim, country=code, role=role)
+    countries = claim_snapshot(claim)["countries"]
+    assert [(c["code"], c["role"]) for c in countries] == [
+        ("EH", "mentioned"),
+        ("EH", "object"),
+        ("EH", "venue"),
+        ("MA", "venue"),
+    ]
+
+
+def test_a_review_reads_the_claims_parts_in_the_same_queries_however_many_there_are(
+    reviewer, django_assert_num_queries
+):
+    def claim_with_parts(n: int) -> Claim:
+        claim = ClaimFactory()
+        for _ in range(n):
+            ClaimActorFactory(claim=claim)
+            CitationFactory(claim=claim, source=SourceFactory(text=TEXT), quote=QUOTE)
+        return Claim.objects.get(pk=claim.pk)
+
+    # The lock, the permissions, the evidence, the snapshot, the writes and their audit
+    # history; on PostgreSQL also the claim's search vector.
+    queries = 17 if connection.vendor == "postgresql" else 16
+    for claim in (claim_with_parts(1), claim_with_parts(4)):
+        user = type(reviewer).objects.get(pk=reviewer.pk)  # its permissions not yet cached
+        with django_assert_num_queries(queries):
+            claim_review(claim=claim, status="confirmed", reviewer=user, rationale=REASON)
+    assert len(Review.objects.get(claim=claim).snapshot["participants"]) == 4
+
+
 def test_a_review_is_never_changed_nor_deleted_by_save_delete_or_a_queryset(reviewer):
     _claim, _citation, review = judged_claim(reviewer)
     review.rationale = "Rewritten afterwards."
@@ -165,6 +206,19 @@ def test_saving_a_material_field_of_a_claim_with_a_verdict_is_refused_with_how_t
     assert stored.kind == "statement"
 
 
+def test_a_refusal_names_the_claim_its_verdict_the_change_and_how_to_reopen(reviewer):
+    claim, _citation, _review = judged_claim(reviewer)
+    claim.statement, claim.kind = "Reworded.", "other"
+    with pytest.raises(VerdictLocked) as refused:
+        claim.save()
+    assert str(refused.value) == (
+        f"Claim {claim.pk} has a verdict (“True”), so changing its statement and its kind is "
+        "refused: the verdict would no longer be about what its reviewer judged. To change it, "
+        f'reopen the claim first (POST /api/v1/claims/{claim.pk}/reopen/ with {{"reason": "…"}}, '
+        "or “Reopen for editing” in the admin), make the change, then record a verdict again."
+    )
+
+
 def test_the_event_of_a_claim_with_a_verdict_neither_changes_nor_is_deleted(reviewer, editor):
     claim, _citation, _review = judged_claim(reviewer)
     claim.event = EventFactory()
@@ -179,6 +233,30 @@ def test_the_event_of_a_claim_with_a_verdict_neither_changes_nor_is_deleted(revi
     with pytest.raises(VerdictLocked, match="deleting its event “Summit”"), transaction.atomic():
         event.delete()
     assert Claim.objects.get(pk=claim.pk).event_id == event.pk
+
+
+def test_deleting_the_event_of_judged_claims_is_refused_naming_the_first_ten():
+    event = EventFactory(name="Summit")
+    judged = [ClaimFactory(event=event, status="false") for _ in range(11)]
+    with pytest.raises(VerdictLocked) as refused, transaction.atomic():
+        event.delete()
+    others = ", ".join(f"#{claim.pk}" for claim in judged[:10])
+    assert str(refused.value).startswith(
+        f"Claim {judged[0].pk} has a verdict (“False”), so deleting its event “Summit” (also the "
+        f"event of claims {others}) is refused:"
+    )
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_an_event_whose_claims_have_no_verdict_is_deleted_whatever_other_events_claims_have(
+    reviewer,
+):
+    judged_claim(reviewer)  # a verdict, on a claim of no event
+    ClaimFactory(event=EventFactory(), status="confirmed")  # a verdict, on another event
+    event = EventFactory()
+    claim = ClaimFactory(event=event, status="in_review")
+    event.delete()
+    assert Claim.objects.get(pk=claim.pk).event_id is None
 
 
 def test_the_note_of_a_claim_with_a_verdict_may_change(reviewer):
@@ -259,15 +337,36 @@ def test_a_citations_note_may_change_under_a_verdict(reviewer):
 
 
 def test_moving_a_judged_quote_with_other_context_in_an_unchanged_text_is_refused(reviewer):
+    ClaimFactory()  # claims without a verdict, before and after it
     claim = ClaimFactory()
     text = "He said yes. Later, he said yes again."
     citation = CitationFactory(claim=claim, source=SourceFactory(text=text), quote="said yes")
     claim_review(claim=claim, status="confirmed", reviewer=reviewer, rationale=REASON)
+    ClaimFactory()
     citation.refresh_from_db()
     citation.prefix, citation.suffix = "Later, he ", " again."
-    with pytest.raises(VerdictLocked, match="moving where citation"):
+    with pytest.raises(VerdictLocked) as refused:
         citation.save()
+    assert str(refused.value).startswith(
+        f"Claim {claim.pk} has a verdict (“True”), so moving where citation #{citation.pk}'s "
+        "quote is anchored is refused:"
+    )
     assert Citation.objects.get(pk=citation.pk).start == text.index("said yes")
+
+
+def test_a_quote_a_new_text_moved_goes_back_where_it_was_judged_when_the_text_comes_back(
+    reviewer,
+):
+    claim, citation, _review = judged_claim(reviewer)
+    source = citation.source
+    source.text = "Added in front. " + TEXT
+    source.save()
+    assert Citation.objects.get(pk=citation.pk).start == len("Added in front. ") + TEXT.index(QUOTE)
+
+    source.text = TEXT
+    source.save()
+
+    assert Citation.objects.get(pk=citation.pk).start == TEXT.index(QUOTE)
 
 
 def test_the_guard_holds_for_management_commands_too(reviewer, tmp_path):
@@ -330,7 +429,72 @@ def test_a_new_source_text_that_moves_a_judged_quote_flags_the_claim_with_a_syst
     assert claim_to_claimreview(claim, base_url="https://x.example") == published
 
     claim_reopen(claim=claim, user=editor, reason="The source changed.")
+    # Reopening decides nothing: the flag stays until a reviewer records a verdict again.
+    assert Claim.objects.get(pk=claim.pk).needs_rereview is True
     claim_review(claim=claim, status="unverifiable", reviewer=reviewer, rationale="Gone.")
+    assert Claim.objects.get(pk=claim.pk).needs_rereview is False
+
+
+@pytest.mark.parametrize(
+    "text, how",
+    [
+        ("Added in front. " + TEXT, "found elsewhere"),
+        (TEXT.replace("recognized", "recognised"), "only approximately found"),
+        ("Nothing of it is left.", "no longer found"),
+    ],
+)
+def test_the_re_review_entry_says_how_the_judged_quote_moved(reviewer, text, how):
+    claim, citation, _review = judged_claim(reviewer)
+    source = citation.source
+    source.text = text
+    source.save()
+    reason = Claim.objects.get(pk=claim.pk).history.latest().history_change_reason
+    assert reason == f"needs re-review: citation #{citation.pk}'s quote {how} in its source"
+
+
+@pytest.mark.parametrize(
+    "ids, reason",
+    [
+        (
+            [1000000001, 1000000002, 1000000003, 1000000004],
+            "needs re-review: citations #1000000001, #1000000002, #1000000003, #1000000004 moved "
+            "in their sources",
+        ),
+        (
+            [1000000001, 1000000002, 1000000003, 10000000004],
+            "needs re-review: citations #1000000001, #1000000002, #1000000003, #10000000004 moved "
+            "in their sourc…",
+        ),
+    ],
+)
+def test_the_re_review_entry_names_every_moved_citation_within_100_characters(
+    reviewer, ids, reason
+):
+    # The ids are chosen so that the entry takes exactly 100 characters, then 101 (cut short):
+    # the history keeps at most 100.
+    claim = ClaimFactory()
+    source = SourceFactory(text=TEXT)
+    citations = [CitationFactory(id=pk, claim=claim, source=source, quote=QUOTE) for pk in ids]
+    claim_review(
+        claim=claim, status="confirmed", reviewer=reviewer, rationale=REASON, citations=citations
+    )
+    source.text = "Added in front. " + TEXT
+    source.save()
+    entry = Claim.objects.get(pk=claim.pk).history.latest()
+    assert entry.history_change_reason == reason
+
+
+def test_a_moved_quote_the_verdict_did_not_point_at_flags_nothing(reviewer):
+    claim, cited, _review = judged_claim(reviewer)
+    claim_reopen(claim=claim, user=user_with_role("ed", "editor"), reason="One more quote.")
+    other = CitationFactory(claim=claim, source=SourceFactory(text=TEXT), quote=QUOTE)
+    claim_review(
+        claim=claim, status="confirmed", reviewer=reviewer, rationale=REASON, citations=[cited]
+    )
+    source = other.source
+    source.text = "Added in front. " + TEXT
+    source.save()
+    assert Citation.objects.get(pk=other.pk).start != TEXT.index(QUOTE)
     assert Claim.objects.get(pk=claim.pk).needs_rereview is False
 
 
@@ -367,6 +531,117 @@ def test_the_changes_since_a_review_name_each_part_that_differs(reviewer, editor
         "judged": "United States (subject)",
         "now": "USA (subject)",
     } in changes
+
+
+def snapshot_citation(pk: int, **changes) -> dict:
+    """A citation as a review's snapshot records it."""
+    row = {
+        "id": pk,
+        "cited": True,
+        "quote": f"Quote {pk}",
+        "prefix": "",
+        "suffix": "",
+        "stance": "supports",
+        "anchoring": "exact",
+        "start": 0,
+        "end": 7,
+        "source": 1,
+        "source_url": "https://news.example/articles/1",
+        "text_sha256": "ab" * 32,
+    }
+    return row | changes
+
+
+def test_the_changes_since_a_review_list_each_difference_once_with_what_was_judged_and_now():
+    judged = {
+        "statement": "Spain backs the autonomy plan.",
+        "kind": "statement",
+        "occurred_on": "2022-03-18",
+        "date_precision": "day",
+        "event": {"id": 1, "name": "Talks"},
+        "participants": [
+            {"actor": 3, "name": "Spain", "kind": "country", "role": "subject"},
+            {"actor": 4, "name": "Pedro Sánchez", "kind": "person", "role": "subject"},
+        ],
+        "countries": [
+            {"code": "EH", "role": "territory", "derived": False},
+            {"code": "ES", "role": "subject", "derived": True},
+        ],
+        "citations": [snapshot_citation(1), snapshot_citation(2), snapshot_citation(3)],
+    }
+    now = judged | {
+        "statement": "Spain opposes the autonomy plan.",
+        "participants": [
+            {"actor": 3, "name": "Kingdom of Spain", "kind": "country", "role": "subject"},
+            {"actor": 5, "name": "Morocco", "kind": "country", "role": "object"},
+        ],
+        "countries": [
+            {"code": "EH", "role": "territory", "derived": True},
+            {"code": "MA", "role": "mentioned", "derived": False},
+        ],
+        "citations": [
+            snapshot_citation(2, stance="refutes"),
+            snapshot_citation(3),
+            snapshot_citation(4),
+        ],
+    }
+
+    assert snapshot_changes(judged, now) == [
+        {
+            "field": "statement",
+            "label": "Statement",
+            "judged": "Spain backs the autonomy plan.",
+            "now": "Spain opposes the autonomy plan.",
+        },
+        {
+            "field": "participants",
+            "label": "Participant",
+            "judged": "Spain (subject)",
+            "now": "Kingdom of Spain (subject)",
+        },
+        {
+            "field": "participants",
+            "label": "Participant",
+            "judged": "Pedro Sánchez (subject)",
+            "now": None,
+        },
+        {"field": "participants", "label": "Participant", "judged": None, "now": "Morocco (object)"},
+        {
+            "field": "countries",
+            "label": "Country",
+            "judged": "EH (territory, entered)",
+            "now": "EH (territory, derived)",
+        },
+        {"field": "countries", "label": "Country", "judged": "ES (subject, derived)", "now": None},
+        {"field": "countries", "label": "Country", "judged": None, "now": "MA (mentioned, entered)"},
+        {"field": "citations[1]", "label": "Citation #1", "judged": "Quote 1", "now": None},
+        {
+            "field": "citations[2].stance",
+            "label": "Citation #2 stance",
+            "judged": "supports",
+            "now": "refutes",
+        },
+        {"field": "citations[4]", "label": "Citation #4", "judged": None, "now": "Quote 4"},
+    ]
+    assert snapshot_changes(judged, judged) == []
+    assert snapshot_changes({}, now) == []  # a review that recorded nothing
+
+
+def test_the_changes_to_participants_come_in_the_order_of_their_actor_id_and_role_as_text():
+    # (Actor 10 before actor 9: the keys are compared as text.)
+    judged = {
+        "participants": [
+            {"actor": 9, "name": "Spain", "kind": "country", "role": "subject"},
+            {"actor": 10, "name": "France", "kind": "country", "role": "subject"},
+        ],
+        "countries": [],
+        "citations": [],
+    }
+    now = {"participants": [], "countries": [], "citations": []}
+    assert [c["judged"] for c in snapshot_changes(judged, now)] == [
+        "France (subject)",
+        "Spain (subject)",
+    ]
 
 
 # --- Reviews are never lost ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The verification workflow: transitions per role, evidence rules, reviews, consensus."""
 
+import datetime as dt
 import re
 import threading
 from pathlib import Path
@@ -24,9 +25,12 @@ from claims.workflow import (
     annotate_consensus,
     claim_consensus,
     claim_review,
+    current_verdict,
     may_record_verdict,
     may_review,
+    verdict_reviews,
 )
+from tests.conftest import user_with_role
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -180,8 +184,9 @@ def test_an_editor_may_send_to_review_and_back_and_reopen_but_not_judge(editor, 
 @pytest.mark.parametrize("target", ALL)
 def test_a_user_without_a_role_can_make_no_move(plain_user, current, target):
     claim = claim_with_evidence(current)
-    with pytest.raises(ReviewPermissionDenied, match="Only editors and reviewers"):
+    with pytest.raises(ReviewPermissionDenied) as refused:
         claim_review(claim=claim, status=target, reviewer=plain_user, rationale=REASON)
+    assert str(refused.value) == "Only editors and reviewers can change a claim's status."
     claim.refresh_from_db()
     assert claim.status == current
     assert not Review.objects.exists()
@@ -202,7 +207,11 @@ def test_reopening_a_verdict_needs_a_reason_from_anyone(editor, reviewer, reason
         with pytest.raises(EvidenceMissing) as refused:
             claim_review(claim=claim, status=S.IN_REVIEW, reviewer=user, rationale=reason)
         assert refused.value.rules == ["reopen_reason"]
-        assert "needs a reason" in refused.value.message_dict["rationale"][0]
+        assert refused.value.message_dict == {
+            "rationale": [
+                "Reopening a “False” verdict needs a reason: say what should be looked at again."
+            ]
+        }
         assert Claim.objects.get(pk=claim.pk).status == S.FALSE
 
 
@@ -225,6 +234,17 @@ def test_a_deactivated_reviewer_and_an_anonymous_user_have_no_role():
         claim_review(claim=claim_with_evidence(), status=S.IN_REVIEW, reviewer=gone)
     with pytest.raises(ReviewPermissionDenied):
         claim_review(claim=claim_with_evidence(), status=S.IN_REVIEW, reviewer=None)
+
+
+@pytest.mark.django_db
+def test_recording_a_verdict_needs_a_role_and_the_verdict_permission(editor, reviewer):
+    assert may_record_verdict(reviewer)
+    assert may_review(editor) and not may_record_verdict(editor)
+    # The verdict permission alone, without a role that may change statuses at all, is not
+    # enough: the workflow would refuse such a user any move.
+    stray = user_with_role("stray", permissions=["claims.record_verdict"])
+    assert not may_review(stray) and not may_record_verdict(stray)
+    assert not may_record_verdict(None)
 
 
 @pytest.mark.django_db
@@ -258,7 +278,24 @@ def test_allowed_targets_are_what_each_role_may_choose(editor, reviewer, plain_u
 def test_an_unknown_status_is_refused_naming_the_field(reviewer):
     with pytest.raises(ValidationError) as refused:
         claim_review(claim=claim_with_evidence(), status="approved", reviewer=reviewer)
-    assert "status" in refused.value.message_dict
+    assert refused.value.message_dict == {
+        "status": [
+            "'approved' is not a status; choose one of: unverified, in_review, confirmed, "
+            "mostly_true, mixed, misleading, false, unverifiable."
+        ]
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("citation", ["12a", None])
+def test_a_citation_that_is_not_an_id_is_refused_naming_the_field(reviewer, citation):
+    claim = claim_with_evidence(S.IN_REVIEW)
+    with pytest.raises(ValidationError) as refused:
+        claim_review(
+            claim=claim, status=S.FALSE, reviewer=reviewer, rationale=REASON, citations=[citation]
+        )
+    assert refused.value.message_dict == {"citations": [f"{citation!r} is not a citation id."]}
+    assert not Review.objects.exists()
 
 
 # --- Evidence rules at their boundaries ----------------------------------------------------
@@ -273,7 +310,11 @@ def test_a_true_verdict_needs_one_supporting_publisher_by_default(reviewer, verd
     with pytest.raises(EvidenceMissing) as refused:
         claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
     assert refused.value.rules == ["min_publishers"]
-    assert "at least 1 different publisher" in refused.value.message_dict["citations"][0]
+    label = {S.CONFIRMED: "True", S.MOSTLY_TRUE: "Mostly true"}[verdict]
+    assert refused.value.message_dict["citations"] == [
+        f"A “{label}” verdict needs supporting citations from at least 1 different "
+        "publisher(s) whose quotes are found in their sources; this claim has 0 (none)."
+    ]
 
     CitationFactory(claim=claim, stance=Citation.Stance.SUPPORTS)
     claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
@@ -297,6 +338,23 @@ def test_with_the_two_source_rule_two_articles_from_one_publisher_are_not_enough
     CitationFactory(claim=claim, source=SourceFactory(publisher=PublisherFactory()))
     claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=REASON)
     assert Claim.objects.get(pk=claim.pk).status == verdict
+
+
+@pytest.mark.django_db
+def test_a_refusal_names_the_publishers_found_so_far(settings, reviewer):
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 3
+    claim = ClaimFactory()
+    for domain in ("b.example", "a.example"):
+        CitationFactory(
+            claim=claim, source=SourceFactory(publisher=PublisherFactory(domain=domain))
+        )
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=S.MOSTLY_TRUE, reviewer=reviewer, rationale=REASON)
+    assert refused.value.message_dict["citations"] == [
+        "A “Mostly true” verdict needs supporting citations from at least 3 different "
+        "publisher(s) whose quotes are found in their sources; this claim has 2 (a.example, "
+        "b.example)."
+    ]
 
 
 @pytest.mark.django_db
@@ -326,6 +384,35 @@ def test_a_publisherless_source_on_a_publishers_site_is_that_publisher(settings,
     )
     with pytest.raises(EvidenceMissing):
         claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+
+
+@pytest.mark.django_db
+def test_an_archived_copy_counts_as_the_site_it_preserves(settings, reviewer):
+    # 1.x filed archived copies under the archive's own publisher record: the address decides.
+    settings.CLAIMTRACK_CONFIRM_MIN_PUBLISHERS = 2
+    claim = ClaimFactory()
+    CitationFactory(
+        claim=claim, source=SourceFactory(publisher=PublisherFactory(domain="a.example"))
+    )
+    archive = PublisherFactory(domain="web.archive.org")
+    CitationFactory(
+        claim=claim,
+        source=SourceFactory(
+            publisher=archive, url="https://web.archive.org/web/2024/https://www.a.example/2"
+        ),
+    )
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+    assert "this claim has 1 (a.example)." in refused.value.message_dict["citations"][0]
+
+    CitationFactory(
+        claim=claim,
+        source=SourceFactory(
+            publisher=archive, url="https://web.archive.org/web/2024/https://b.example/3"
+        ),
+    )
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+    assert Claim.objects.get(pk=claim.pk).status == S.CONFIRMED
 
 
 @pytest.mark.django_db
@@ -384,6 +471,10 @@ def test_a_mixed_verdict_needs_a_citation_on_each_side(reviewer):
     with pytest.raises(EvidenceMissing) as refused:
         claim_review(claim=only_refute, status=S.MIXED, reviewer=reviewer, rationale=REASON)
     assert refused.value.rules == ["supporting_citation"]
+    assert refused.value.message_dict["citations"] == [
+        "A “Mixed” verdict needs at least one citation that supports the claim (with its quote "
+        "found in the source)."
+    ]
 
     CitationFactory(claim=only_refute, stance=Citation.Stance.SUPPORTS)
     claim_review(claim=only_refute, status=S.MIXED, reviewer=reviewer, rationale=REASON)
@@ -398,7 +489,9 @@ def test_every_verdict_needs_a_rationale(reviewer, verdict, rationale):
     with pytest.raises(EvidenceMissing) as refused:
         claim_review(claim=claim, status=verdict, reviewer=reviewer, rationale=rationale)
     assert refused.value.rules == ["rationale"]
-    assert "rationale" in refused.value.message_dict
+    assert refused.value.message_dict == {
+        "rationale": ["Every verdict needs a rationale: say in a sentence or two why."]
+    }
     assert Claim.objects.get(pk=claim.pk).status == S.IN_REVIEW
 
 
@@ -424,6 +517,18 @@ def test_moving_to_review_and_back_needs_no_evidence_nor_rationale(editor):
     claim_review(claim=claim, status=S.IN_REVIEW, reviewer=editor)
     claim_review(claim=claim, status=S.UNVERIFIED, reviewer=editor)
     assert Claim.objects.get(pk=claim.pk).status == S.UNVERIFIED
+    assert [review.rationale for review in Review.objects.all()] == ["", ""]
+
+
+@pytest.mark.django_db
+def test_a_verdict_or_a_reopen_without_a_rationale_argument_is_refused(editor, reviewer):
+    judged = claim_with_evidence(S.FALSE)
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=judged, status=S.IN_REVIEW, reviewer=editor)
+    assert refused.value.rules == ["reopen_reason"]
+    with pytest.raises(EvidenceMissing) as refused:
+        claim_review(claim=claim_with_evidence(), status=S.UNVERIFIABLE, reviewer=reviewer)
+    assert refused.value.rules == ["rationale"]
 
 
 # --- The review row and the status field ---------------------------------------------------
@@ -476,6 +581,17 @@ def test_a_review_bumps_the_version_and_updates_the_callers_claim(reviewer):
 
 
 @pytest.mark.django_db
+def test_the_callers_claim_still_refuses_a_status_set_by_hand_after_a_review(reviewer):
+    claim = claim_with_evidence()
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=reviewer)
+    claim.status = S.CONFIRMED
+    with pytest.raises(ValidationError) as refused:
+        claim.save()
+    assert "Only the review workflow" in refused.value.message_dict["status"][0]
+    assert Claim.objects.get(pk=claim.pk).status == S.IN_REVIEW
+
+
+@pytest.mark.django_db
 def test_a_stale_expected_version_is_refused_with_the_current_version(reviewer):
     claim = claim_with_evidence()
     current = claim.version
@@ -519,6 +635,65 @@ def test_no_code_outside_the_workflow_assigns_a_claims_status():
                 if writes.search(line):
                     offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+# --- The current verdict -------------------------------------------------------------------
+
+
+def current_verdict_both_ways(claim):
+    """`current_verdict` of a fresh read of `claim`, alone and with `verdict_reviews` prefetched
+    (what the ClaimReview feed does); the two must agree."""
+    alone = current_verdict(Claim.objects.get(pk=claim.pk))
+    prefetched = current_verdict(verdict_reviews(Claim.objects.filter(pk=claim.pk)).get())
+    assert alone == prefetched
+    return alone
+
+
+@pytest.mark.django_db
+def test_the_current_verdict_is_the_latest_verdict_review(editor, reviewer):
+    claim = claim_with_evidence()
+    assert current_verdict_both_ways(claim) is None
+    first = claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+    assert current_verdict_both_ways(claim) == first
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=editor, rationale="Look again.")
+    assert current_verdict_both_ways(claim) is None
+    second = claim_review(claim=claim, status=S.FALSE, reviewer=reviewer, rationale=REASON)
+    assert current_verdict_both_ways(claim) == second
+
+
+@pytest.mark.django_db
+def test_a_verdict_dated_before_the_step_that_preceded_it_is_still_the_current_one(
+    editor, reviewer
+):
+    # A data loader dates a verdict as its source did; the order reviews were recorded in
+    # decides which is the latest, not their dates.
+    claim = claim_with_evidence()
+    claim_review(claim=claim, status=S.IN_REVIEW, reviewer=editor)
+    verdict = claim_review(
+        claim=claim,
+        status=S.FALSE,
+        reviewer=reviewer,
+        rationale=REASON,
+        reviewed_at=dt.datetime(2024, 6, 2, tzinfo=dt.UTC),
+    )
+    assert Review.objects.get(pk=verdict.pk).created_at == dt.datetime(2024, 6, 2, tzinfo=dt.UTC)
+    assert current_verdict_both_ways(claim) == verdict
+
+
+@pytest.mark.django_db
+def test_a_status_changed_behind_the_workflows_back_has_no_current_verdict(reviewer):
+    claim = claim_with_evidence()
+    claim_review(claim=claim, status=S.CONFIRMED, reviewer=reviewer, rationale=REASON)
+    # A database administrator's UPDATE: no review gave the claim this verdict.
+    Claim.objects.filter(pk=claim.pk).update(status=S.FALSE)
+    assert current_verdict_both_ways(claim) is None
+
+
+@pytest.mark.django_db
+def test_a_verdict_status_that_no_review_recorded_has_no_current_verdict():
+    # As a claim migrated from 1.x with its status but not its reviews.
+    claim = claim_with_evidence(S.CONFIRMED)
+    assert current_verdict_both_ways(claim) is None
 
 
 # --- Consensus -----------------------------------------------------------------------------
