@@ -484,12 +484,12 @@ def claim_reopen(*, claim: Claim, user, reason: str, expected_version: int | Non
                 f"“{LABEL[ClaimStatus(status)]}”, and can be edited as it is.",
                 "no_verdict",
             )
+        # The version was checked above, on the row this transaction has locked.
         return claim_review(
             claim=claim,
             status=S.IN_REVIEW,
             reviewer=user,
             rationale=reason,
-            expected_version=expected_version,
         )
 
 

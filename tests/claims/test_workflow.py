@@ -295,6 +295,7 @@ def test_a_citation_that_is_not_an_id_is_refused_naming_the_field(reviewer, cita
             claim=claim, status=S.FALSE, reviewer=reviewer, rationale=REASON, citations=[citation]
         )
     assert refused.value.message_dict == {"citations": [f"{citation!r} is not a citation id."]}
+    assert [e.code for e in refused.value.error_dict["citations"]] == ["invalid"]
     assert not Review.objects.exists()
 
 
