@@ -164,6 +164,9 @@ class Command(BaseCommand):
 
 def main(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimtrack.settings")
+    # A bulk job, not a request: the first batch's search-vector UPDATE, on tables not yet
+    # analysed, outlasts a request's statement timeout (it stopped a 1M run after 10k claims).
+    os.environ.setdefault("CLAIMTRACK_STATEMENT_TIMEOUT_MS", "0")
     import django
 
     django.setup()
