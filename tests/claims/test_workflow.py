@@ -284,6 +284,7 @@ def test_an_unknown_status_is_refused_naming_the_field(reviewer):
             "mostly_true, mixed, misleading, false, unverifiable."
         ]
     }
+    assert [e.code for e in refused.value.error_dict["status"]] == ["invalid"]
 
 
 @pytest.mark.django_db
