@@ -19,11 +19,10 @@ event's details, a source's metadata), which the snapshot keeps as the reviewer 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 
 from claims.models import Actor, Citation, Claim, ClaimActor, ClaimCountry, ClaimStatus, Event
-from claims.workflow import LABEL, VERDICTS, current_verdict
+from claims.workflow import LABEL, VERDICTS, current_verdict, field_error
 from claimtrack.exceptions import ConflictError
 
 REOPEN_PATH = "/api/v1/claims/{pk}/reopen/"
@@ -45,6 +44,7 @@ PART_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
 ANCHOR_FIELDS = ("anchoring", "start", "end")
 # Documented in docs/workflow.md; editable under a verdict.
 NON_MATERIAL = {"claim": ("note",), "citation": ("note",)}
+EVENT_CLAIMS_NAMED = 10  # judged claims a refused event deletion names
 
 
 class VerdictLocked(ConflictError):
@@ -141,13 +141,11 @@ def _check_part_save(part: models.Model) -> None:
         return
     changed = [f for f in fields if _comparable(part, f) != stored[f]]
     if isinstance(part, ClaimCountry) and stored["derived"] and changed:
-        raise ValidationError(
-            {
-                "country": "This country row is derived from a participant or the event and "
-                "follows them: change the participant or the event, or enter a country of "
-                "your own."
-            },
-            code="derived_country",
+        raise field_error(
+            "country",
+            "This country row is derived from a participant or the event and follows them: "
+            "change the participant or the event, or enter a country of your own.",
+            "derived_country",
         )
     if changed:
         for claim_id in dict.fromkeys([stored["claim_id"], part.claim_id]):
@@ -200,16 +198,17 @@ def _check_event_delete(event: Event) -> None:
     judged = list(
         Claim.objects.filter(event=event, status__in=list(VERDICTS))
         .order_by("id")
-        .values_list("id", "status")[:10]
+        .values_list("id", "status")[: EVENT_CLAIMS_NAMED + 1]
     )
     if judged:
-        claim_id, status = judged[0]
-        others = ", ".join(f"#{pk}" for pk, _ in judged)
-        raise VerdictLocked(
-            claim_id=claim_id,
-            status=status,
-            change=f"deleting its event “{event.name}” (also the event of claims {others})",
-        )
+        (claim_id, status), others = judged[0], judged[1:EVENT_CLAIMS_NAMED]
+        also = ", ".join(f"#{pk}" for pk, _ in others)
+        if len(judged) > EVENT_CLAIMS_NAMED:
+            also += " and more"
+        change = f"deleting its event “{event.name}”"
+        if others:
+            change += f" (also the event of judged claims {also})"
+        raise VerdictLocked(claim_id=claim_id, status=status, change=change)
 
 
 # --- Evidence that moved under a verdict --------------------------------------------------
@@ -308,6 +307,11 @@ def _country(row: dict | None) -> str | None:
     return f"{row['code']} ({row['role']}, {'derived' if row['derived'] else 'entered'})"
 
 
+def _in_order(key: tuple) -> tuple:
+    """A sort key for (actor id, role) or (code, role): ids by number, a missing id last."""
+    return tuple((part is None, part) for part in key)
+
+
 def _keyed_changes(field, label, judged, now, key, describe) -> list[dict]:
     before = {key(row): row for row in judged}
     after = {key(row): row for row in now}
@@ -318,7 +322,7 @@ def _keyed_changes(field, label, judged, now, key, describe) -> list[dict]:
             "judged": describe(before.get(k)),
             "now": describe(after.get(k)),
         }
-        for k in sorted(before.keys() | after.keys(), key=str)
+        for k in sorted(before.keys() | after.keys(), key=_in_order)
         if describe(before.get(k)) != describe(after.get(k))
     ]
 

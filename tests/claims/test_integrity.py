@@ -30,6 +30,7 @@ from tests.factories import (
     ClaimFactory,
     EventFactory,
     SourceFactory,
+    TopicPositionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +208,9 @@ def test_saving_a_material_field_of_a_claim_with_a_verdict_is_refused_with_how_t
 
 
 def test_a_refusal_names_the_claim_its_verdict_the_change_and_how_to_reopen(reviewer):
+    ClaimFactory()  # claims without a verdict, before and after it
     claim, _citation, _review = judged_claim(reviewer)
+    ClaimFactory()
     claim.statement, claim.kind = "Reworded.", "other"
     with pytest.raises(VerdictLocked) as refused:
         claim.save()
@@ -217,6 +220,45 @@ def test_a_refusal_names_the_claim_its_verdict_the_change_and_how_to_reopen(revi
         f'reopen the claim first (POST /api/v1/claims/{claim.pk}/reopen/ with {{"reason": "…"}}, '
         "or “Reopen for editing” in the admin), make the change, then record a verdict again."
     )
+
+
+@pytest.mark.parametrize("field", ["event", "position"])
+def test_saving_only_the_event_or_the_position_of_a_claim_with_a_verdict_is_refused(
+    reviewer, field
+):
+    claim, _citation, _review = judged_claim(reviewer)
+    setattr(claim, field, EventFactory() if field == "event" else TopicPositionFactory())
+    with pytest.raises(VerdictLocked, match="changing (its event|the position it states)"):
+        claim.save(update_fields=[field])
+    assert getattr(Claim.objects.get(pk=claim.pk), f"{field}_id") is None
+
+
+def test_the_guard_judges_the_claim_a_part_belongs_to_not_another(reviewer):
+    ClaimFactory()  # the first claim, without a verdict
+    judged, _citation, _review = judged_claim(reviewer)
+    free = ClaimFactory()
+    participant = ClaimActorFactory(claim=free, role="subject")
+    citation = CitationFactory(claim=free, source=SourceFactory(text=TEXT), quote=QUOTE)
+
+    participant.role = "object"
+    participant.save()
+    citation.stance = "refutes"
+    citation.save()
+    with pytest.raises(VerdictLocked) as refused:
+        ClaimActor.objects.create(claim=judged, actor=ActorFactory(name="Spain"), role="object")
+
+    assert str(refused.value).startswith(
+        f"Claim {judged.pk} has a verdict (“True”), so adding participant Spain (object) is "
+        "refused:"
+    )
+    assert ClaimActor.objects.get(pk=participant.pk).role == "object"
+    assert Citation.objects.get(pk=citation.pk).stance == "refutes"
+
+
+def test_a_participant_whose_actor_cannot_be_found_is_named_with_a_question_mark(reviewer):
+    claim, _citation, _review = judged_claim(reviewer)
+    with pytest.raises(VerdictLocked, match=r"adding participant \? \(object\) is refused"):
+        ClaimActor(claim=claim, actor_id=987654321, role="object").save()
 
 
 def test_the_event_of_a_claim_with_a_verdict_neither_changes_nor_is_deleted(reviewer, editor):
@@ -240,12 +282,18 @@ def test_deleting_the_event_of_judged_claims_is_refused_naming_the_first_ten():
     judged = [ClaimFactory(event=event, status="false") for _ in range(11)]
     with pytest.raises(VerdictLocked) as refused, transaction.atomic():
         event.delete()
-    others = ", ".join(f"#{claim.pk}" for claim in judged[:10])
+    others = ", ".join(f"#{claim.pk}" for claim in judged[1:10])
     assert str(refused.value).startswith(
         f"Claim {judged[0].pk} has a verdict (“False”), so deleting its event “Summit” (also the "
-        f"event of claims {others}) is refused:"
+        f"event of judged claims {others} and more) is refused:"
     )
     assert Event.objects.filter(pk=event.pk).exists()
+
+    for claim in judged[1:]:
+        claim.delete()
+    with pytest.raises(VerdictLocked) as refused, transaction.atomic():
+        event.delete()
+    assert "so deleting its event “Summit” is refused:" in str(refused.value)
 
 
 def test_an_event_whose_claims_have_no_verdict_is_deleted_whatever_other_events_claims_have(
@@ -308,8 +356,23 @@ def test_a_derived_country_row_cannot_be_edited_by_hand_on_any_claim():
     row.country = "FR"
     with pytest.raises(ValidationError) as refused:
         row.save()
-    assert "derived from a participant" in refused.value.message_dict["country"][0]
+    assert refused.value.message_dict == {
+        "country": [
+            "This country row is derived from a participant or the event and follows them: "
+            "change the participant or the event, or enter a country of your own."
+        ]
+    }
     assert Claim.objects.for_country("US").filter(pk=claim.pk).exists()
+
+
+def test_a_derived_country_row_edited_by_hand_is_refused_with_the_code_derived_country():
+    claim = ClaimFactory()
+    ClaimActorFactory(claim=claim, actor=ActorFactory(country="US"))
+    row = claim.countries.get(derived=True)
+    row.country = "FR"
+    with pytest.raises(ValidationError) as refused:
+        row.save()
+    assert [error.code for error in refused.value.error_dict["country"]] == ["derived_country"]
 
 
 @pytest.mark.parametrize(
@@ -441,6 +504,7 @@ def test_a_new_source_text_that_moves_a_judged_quote_flags_the_claim_with_a_syst
         ("Added in front. " + TEXT, "found elsewhere"),
         (TEXT.replace("recognized", "recognised"), "only approximately found"),
         ("Nothing of it is left.", "no longer found"),
+        ("", "unchecked"),  # a source whose text was removed
     ],
 )
 def test_the_re_review_entry_says_how_the_judged_quote_moved(reviewer, text, how):
@@ -605,7 +669,12 @@ def test_the_changes_since_a_review_list_each_difference_once_with_what_was_judg
             "judged": "Pedro Sánchez (subject)",
             "now": None,
         },
-        {"field": "participants", "label": "Participant", "judged": None, "now": "Morocco (object)"},
+        {
+            "field": "participants",
+            "label": "Participant",
+            "judged": None,
+            "now": "Morocco (object)",
+        },
         {
             "field": "countries",
             "label": "Country",
@@ -613,7 +682,12 @@ def test_the_changes_since_a_review_list_each_difference_once_with_what_was_judg
             "now": "EH (territory, derived)",
         },
         {"field": "countries", "label": "Country", "judged": "ES (subject, derived)", "now": None},
-        {"field": "countries", "label": "Country", "judged": None, "now": "MA (mentioned, entered)"},
+        {
+            "field": "countries",
+            "label": "Country",
+            "judged": None,
+            "now": "MA (mentioned, entered)",
+        },
         {"field": "citations[1]", "label": "Citation #1", "judged": "Quote 1", "now": None},
         {
             "field": "citations[2].stance",
@@ -627,8 +701,8 @@ def test_the_changes_since_a_review_list_each_difference_once_with_what_was_judg
     assert snapshot_changes({}, now) == []  # a review that recorded nothing
 
 
-def test_the_changes_to_participants_come_in_the_order_of_their_actor_id_and_role_as_text():
-    # (Actor 10 before actor 9: the keys are compared as text.)
+def test_the_changes_to_participants_come_in_the_order_of_their_actor_ids_as_numbers():
+    # Actor 9 before actor 10 (compared as text, 10 came first).
     judged = {
         "participants": [
             {"actor": 9, "name": "Spain", "kind": "country", "role": "subject"},
@@ -639,8 +713,8 @@ def test_the_changes_to_participants_come_in_the_order_of_their_actor_id_and_rol
     }
     now = {"participants": [], "countries": [], "citations": []}
     assert [c["judged"] for c in snapshot_changes(judged, now)] == [
-        "France (subject)",
         "Spain (subject)",
+        "France (subject)",
     ]
 
 
