@@ -598,7 +598,9 @@ class ClaimCountry(models.Model):
         TopicPosition,
         null=True,
         editable=False,
-        on_delete=models.PROTECT,
+        # The claim's own position protects it; a copy does not block on its own (a refused
+        # deletion names the claims, not their country rows).
+        on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,  # the partial indexes below hold only the rows that state one
     )

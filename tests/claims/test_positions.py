@@ -4,6 +4,7 @@ country's position on a date, and how a position resting on an unjudged claim sh
 import datetime
 
 import pytest
+from django.db.models import ProtectedError
 
 from claims import positions
 from claims.integrity import VerdictLocked
@@ -156,6 +157,15 @@ def test_a_claims_countries_follow_its_position_on_every_write_path(topic, vocab
     claim.save()
     assert shown(topic, on) == {}
     assert positions.timelines_of("ES") == []
+
+
+def test_a_position_that_a_claim_states_cannot_be_deleted_and_the_refusal_names_the_claim(
+    topic, vocabulary
+):
+    claim = stated(vocabulary["neutral"], "ES", datetime.date(2020, 1, 1))
+    with pytest.raises(ProtectedError) as refused:
+        vocabulary["neutral"].delete()
+    assert refused.value.protected_objects == {Claim.objects.get(pk=claim.pk)}
 
 
 def test_the_timeline_lists_every_change_oldest_first_for_a_country(topic, vocabulary, reviewer):
