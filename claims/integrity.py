@@ -307,11 +307,6 @@ def _country(row: dict | None) -> str | None:
     return f"{row['code']} ({row['role']}, {'derived' if row['derived'] else 'entered'})"
 
 
-def _in_order(key: tuple) -> tuple:
-    """A sort key for (actor id, role) or (code, role): ids by number, a missing id last."""
-    return tuple((part is None, part) for part in key)
-
-
 def _keyed_changes(field, label, judged, now, key, describe) -> list[dict]:
     before = {key(row): row for row in judged}
     after = {key(row): row for row in now}
@@ -322,7 +317,7 @@ def _keyed_changes(field, label, judged, now, key, describe) -> list[dict]:
             "judged": describe(before.get(k)),
             "now": describe(after.get(k)),
         }
-        for k in sorted(before.keys() | after.keys(), key=_in_order)
+        for k in sorted(before.keys() | after.keys())  # (actor id, role): ids by number
         if describe(before.get(k)) != describe(after.get(k))
     ]
 

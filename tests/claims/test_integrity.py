@@ -289,7 +289,12 @@ def test_deleting_the_event_of_judged_claims_is_refused_naming_the_first_ten():
     )
     assert Event.objects.filter(pk=event.pk).exists()
 
-    for claim in judged[1:]:
+    judged[-1].delete()  # ten judged claims: each named, no "more"
+    with pytest.raises(VerdictLocked) as refused, transaction.atomic():
+        event.delete()
+    assert f"(also the event of judged claims {others}) is refused:" in str(refused.value)
+
+    for claim in judged[1:-1]:
         claim.delete()
     with pytest.raises(VerdictLocked) as refused, transaction.atomic():
         event.delete()
