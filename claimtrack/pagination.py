@@ -10,7 +10,6 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
@@ -57,6 +56,14 @@ def _decode(token: str) -> dict:
             {"cursor": "Invalid cursor: use the next/previous links as given."}
         ) from None
     return {"value": value, "pk": pk, "reverse": bool(payload["r"])}
+
+
+def link_with(request, param: str, value: str) -> str:
+    """The request's own URL with `param` set to `value`: a page link. Every other parameter is
+    kept with all its values (`?status=a&status=b` stays both)."""
+    params = request.query_params.copy()
+    params[param] = value
+    return request.build_absolute_uri(request.path) + "?" + params.urlencode()
 
 
 def page_size_of(request, param: str, default: int, maximum: int) -> int:
@@ -201,11 +208,8 @@ class KeysetPagination(BasePagination):
         return [value, row.pk]
 
     def _link(self, row, reverse: bool) -> str:
-        params = self.request.query_params.copy()
-        params[self.cursor_query_param] = _encode({"p": self._position(row), "r": int(reverse)})
-        return (
-            self.request.build_absolute_uri(self.request.path) + "?" + urlencode(params, doseq=True)
-        )
+        cursor = _encode({"p": self._position(row), "r": int(reverse)})
+        return link_with(self.request, self.cursor_query_param, cursor)
 
     def get_next_link(self):
         return self._link(self.rows[-1], reverse=False) if self.has_next and self.rows else None
@@ -296,9 +300,7 @@ class TextResultsPagination:
         return offset
 
     def _link(self, request, offset: int) -> str:
-        params = request.query_params.copy()
-        params[self.offset_query_param] = str(offset)
-        return request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
+        return link_with(request, self.offset_query_param, str(offset))
 
     def page(self, request, items: list, *, truncated: bool, text_sha256: str, render) -> dict:
         """The body for the requested page of `items`; `render` turns one item into JSON."""

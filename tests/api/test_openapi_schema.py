@@ -5,10 +5,16 @@ schemathesis (tests/test_schemathesis.py) check the same promises against live a
 import re
 
 import pytest
+from django import urls
 from django.conf import settings
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema
 from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 from claims.filters import ClaimFilterSet
+from claims.serializers import SuggestionSerializer
+from claimtrack.pagination import TextResultsPagination
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +168,113 @@ def test_every_content_type_an_operation_answers_is_declared(schema):
     assert set(claimreview["200"]["content"]) == {"application/ld+json"}
     feed = schema["paths"]["/api/v1/claimreview/"]["get"]["responses"]["200"]["content"]
     assert set(feed) == {"application/ld+json", "application/json"}
+
+
+# The schema below is generated inside each test, not read from the module's `schema`: what the
+# pagination says of a list is decided when the schema is built.
+
+
+def fresh_schema() -> dict:
+    response = APIClient().get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_keyset_list_documents_its_cursor_page_size_and_orderings():
+    parameters = {
+        p["name"]: p for p in fresh_schema()["paths"][V1 + "claims/"]["get"]["parameters"]
+    }
+    optional = {"in": "query", "required": False, "allowEmptyValue": True}
+    assert parameters["cursor"] == {
+        "name": "cursor",
+        **optional,
+        "description": "Opaque position from a `next`/`previous` link: follow the links as given.",
+        "schema": {"type": "string", "maxLength": 8192},
+    }
+    assert parameters["page_size"] == {
+        "name": "page_size",
+        **optional,
+        "description": "Rows per page, default 50, at most 200 (larger values are clamped).",
+        "schema": {"type": "integer"},
+        "example": 50,
+    }
+    fields = ["occurred_on", "created_at", "updated_at", "id"]
+    assert parameters["ordering"] == {
+        "name": "ordering",
+        **optional,
+        "description": "Sort field, `-` for descending; empty values last either way. "
+        "Default: newest first.",
+        "schema": {
+            "type": "string",
+            "enum": [name for field in fields for name in (field, f"-{field}")],
+            "x-enum-varnames": [
+                name for field in fields for name in (field.upper(), f"{field.upper()}_DESC")
+            ],
+        },
+    }
+
+
+def test_a_keyset_page_is_declared_as_nullable_links_and_the_results():
+    generated = fresh_schema()
+    answer = success_schema(generated, V1 + "sources/")
+    link = {"type": "string", "nullable": True, "format": "uri"}
+    assert component(generated, answer["$ref"]) == {
+        "type": "object",
+        "required": ["next", "previous", "results"],
+        "properties": {
+            "next": link,
+            "previous": link,
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SourceSummary"}},
+        },
+    }
+
+
+def test_a_text_list_page_documents_its_offset_page_size_and_fields():
+    pages = TextResultsPagination(page_size=50, max_page_size=200)
+
+    class Suggestions(APIView):
+        @extend_schema(
+            parameters=pages.parameters(),
+            responses=pages.response_serializer("SuggestionPage", SuggestionSerializer(many=True)),
+        )
+        def get(self, request):
+            raise NotImplementedError
+
+    generated = SchemaGenerator(patterns=[urls.path("api/v1/suggestions/", Suggestions.as_view())])
+    generated = generated.get_schema(request=None, public=True)
+
+    operation = generated["paths"]["/api/v1/suggestions/"]["get"]
+    assert operation["parameters"] == [
+        {
+            "in": "query",
+            "name": "offset",
+            "schema": {"type": "integer"},
+            "description": "Position of the page's first item in the whole list (0: first).",
+            "allowEmptyValue": True,
+        },
+        {
+            "in": "query",
+            "name": "page_size",
+            "schema": {"type": "integer"},
+            "description": "Items per page, default 50, at most 200 (larger values are clamped).",
+            "allowEmptyValue": True,
+        },
+    ]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/SuggestionPage"}
+    link = {"type": "string", "format": "uri", "nullable": True}
+    assert component(generated, answer["$ref"]) == {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer", "description": "Items in the whole list."},
+            "truncated": {
+                "type": "boolean",
+                "description": "True when the list stopped at its cap and the text holds more.",
+            },
+            "text_sha256": {"type": "string", "description": "The text the list comes from."},
+            "next": link,
+            "previous": link,
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}},
+        },
+        "required": ["count", "next", "previous", "results", "text_sha256", "truncated"],
+    }

@@ -3,11 +3,13 @@
 import base64
 import datetime
 import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
 
-from claimtrack.pagination import MAX_ID
+from claimtrack.pagination import MAX_CURSOR_LENGTH, MAX_ID
 from tests.factories import ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +134,9 @@ def test_a_cursor_of_the_wrong_type_for_the_ordering_is_refused(api_client):
         LIST, {"ordering": "occurred_on", "cursor": cursor_of({"p": ["not a date", 1], "r": 0})}
     )
     assert response.status_code == 400
-    assert [e["field"] for e in response.json()["errors"]] == ["cursor"]
+    assert response.json()["errors"] == [
+        {"field": "cursor", "message": "Invalid cursor.", "code": "invalid"}
+    ]
 
 
 def test_an_ordering_that_is_not_offered_is_refused_listing_the_choices(api_client):
@@ -182,6 +186,15 @@ def test_the_second_page_of_a_search_ordered_by_relevance_continues_the_first(ap
     assert ids(back) == ids(pages[1])
 
 
+@pytest.mark.postgres
+def test_a_forged_relevance_cursor_holding_text_answers_without_a_server_error(api_client):
+    assert connection.vendor == "postgresql"
+    ClaimFactory(statement="Phosphate exports.")
+    forged = cursor_of({"p": ["very relevant", MAX_ID], "r": 0})
+    response = api_client.get(LIST, {"q": "phosphate", "cursor": forged})
+    assert response.status_code < 500
+
+
 @pytest.mark.parametrize("size", ["abc", "1.5", "2e3"])
 def test_a_page_size_that_is_no_whole_number_is_refused_naming_the_range(api_client, size):
     response = api_client.get(LIST, {"page_size": size})
@@ -195,3 +208,50 @@ def test_a_page_size_that_is_no_whole_number_is_refused_naming_the_range(api_cli
 def test_a_page_size_out_of_range_is_clamped_not_refused(api_client, size, expected):
     ClaimFactory.create_batch(201)
     assert len(ids(api_client.get(LIST, {"page_size": size}).json())) == expected
+
+
+def spaced_cursor(pk: int, length: int) -> str:
+    """A cursor after `pk` (newest first) whose JSON is padded with spaces to `length` bytes."""
+    raw = json.dumps({"p": [None, pk], "r": 0}, separators=(",", ":"))
+    raw = raw[:-1] + " " * (length - len(raw)) + "}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("length", range(20, 32))
+def test_a_cursor_is_read_whatever_padding_its_length_leaves_off(api_client, length):
+    older, newer = ClaimFactory(), ClaimFactory()
+    response = api_client.get(LIST, {"cursor": spaced_cursor(newer.pk, length)})
+    assert response.status_code == 200
+    assert ids(response.json()) == [older.pk]
+
+
+def test_a_cursor_of_the_longest_length_is_read_and_a_longer_one_refused(api_client):
+    older, newer = ClaimFactory(), ClaimFactory()
+    longest = spaced_cursor(newer.pk, MAX_CURSOR_LENGTH * 3 // 4)
+    assert len(longest) == MAX_CURSOR_LENGTH
+    assert ids(api_client.get(LIST, {"cursor": longest}).json()) == [older.pk]
+
+    longer = spaced_cursor(newer.pk, MAX_CURSOR_LENGTH * 3 // 4 + 3)
+    response = api_client.get(LIST, {"cursor": longer})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["cursor"]
+
+
+def test_the_cursors_in_links_are_url_safe_text_with_nothing_to_escape(api_client, dated_claims):
+    links = []
+    for ordering in ["occurred_on", "-id"]:
+        for size in (1, 2):
+            for page in pages_forward(api_client, LIST, {"ordering": ordering, "page_size": size}):
+                links += [link for link in (page["next"], page["previous"]) if link]
+    assert len(links) > 40
+    for link in links:
+        (cursor,) = parse_qs(urlsplit(link).query)["cursor"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor), link
+        assert f"cursor={cursor}" in link
+
+
+def test_the_next_page_keeps_every_value_of_a_repeated_filter(api_client):
+    ClaimFactory.create_batch(2, status="unverified")
+    ClaimFactory.create_batch(2, status="confirmed")
+    first = api_client.get(LIST, {"status": ["unverified", "confirmed"], "page_size": 2}).json()
+    assert parse_qs(urlsplit(first["next"]).query)["status"] == ["unverified", "confirmed"]

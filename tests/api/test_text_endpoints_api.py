@@ -8,6 +8,7 @@ import pytest
 import claims.suggestions
 import sources.mentions
 from claims.models import Actor
+from claimtrack.pagination import MAX_ID
 from tests.factories import ActorFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,53 @@ def test_a_blank_quote_is_refused_naming_the_field(editor_client):
     response = _cite(editor_client, SourceFactory(text="Text."), quote="  \n ")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "quote"
+
+
+# --- where a page of mentions starts and what it links to ------------------------------------
+
+
+def test_the_first_and_last_pages_link_only_to_pages_that_exist(api_client):
+    source = SourceFactory(text=SEED)
+    count = _mentions(api_client, source).json()["count"]
+
+    whole = _mentions(api_client, source, f"?page_size={count}&offset=0").json()
+    assert len(whole["results"]) == count
+    assert (whole["next"], whole["previous"]) == (None, None)
+
+    last = _mentions(api_client, source, f"?page_size=10&offset={count - 5}").json()
+    assert len(last["results"]) == 5 and last["next"] is None
+    assert last["previous"].endswith(f"offset={count - 15}")
+
+
+@pytest.mark.parametrize("query", ["?offset=", "?offset=0"])
+def test_an_empty_or_zero_offset_is_the_first_page(api_client, query):
+    source = SourceFactory(text=SEED)
+    first = _mentions(api_client, source, "?page_size=10").json()
+
+    page = _mentions(api_client, source, query + "&page_size=10")
+
+    assert page.status_code == 200
+    assert page.json()["results"] == first["results"] and page.json()["previous"] is None
+
+
+def test_an_offset_past_the_end_is_an_empty_page_up_to_the_largest_id(api_client):
+    source = SourceFactory(text=SEED)
+    last = _mentions(api_client, source, f"?offset={MAX_ID}").json()
+    assert last["results"] == [] and last["next"] is None
+
+    response = _mentions(api_client, source, f"?offset={MAX_ID + 1}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "offset",
+            "message": "Give a whole number from 0 (the first item) on.",
+            "code": "invalid",
+        }
+    ]
+
+
+def test_a_page_past_the_end_of_a_text_without_mentions_links_nowhere(api_client):
+    source = SourceFactory(text="Nothing here names a country or a known actor.")
+    page = _mentions(api_client, source, "?offset=20").json()
+    assert page["count"] == 0 and page["results"] == []
+    assert (page["next"], page["previous"]) == (None, None)
