@@ -374,3 +374,118 @@ def test_a_long_quote_that_starts_and_ends_with_punctuation_may_touch_a_word(bef
         len(before),
         len(text) - len(after),
     )
+
+
+# --- issue 18: the choice between occurrences, the bounded search in long texts -------------
+
+
+def test_on_equal_surroundings_the_first_occurrence_wins_even_at_the_start_of_the_text():
+    # The context "a " stands whole before both: the first, at the very start, is taken.
+    text = "a signed. b a signed."
+    assert anchor_quote(text, "signed", prefix="a ").start == 2
+
+
+def test_the_suffix_alone_picks_the_later_occurrence():
+    text = "signed the deal in May. signed the deal in June."
+    found = anchor_quote(text, "signed the deal", suffix=" in June")
+    assert (found.start, found.end) == (24, 39)
+
+
+def test_of_equally_similar_surroundings_the_one_equal_next_to_the_quote_wins():
+    # "a b " and "ab " both hold the prefix's three characters in order; only before the second
+    # occurrence do all three stand unchanged next to the quote.
+    text = "a b signed it; so ab signed it."
+    assert anchor_quote(text, "signed", prefix="ab ").start == text.index("ab signed") + 3
+
+
+def test_a_replaced_first_word_leaves_the_space_after_it_out_of_the_span():
+    text = "Reports. Yesterday z minister signed the accord on friday, said aides."
+    found = anchor_quote(text, "q minister signed the accord on friday")
+    assert (found.state, found.score) == (Anchoring.FUZZY, 97.3)
+    assert text[found.start : found.end] == "minister signed the accord on friday"
+
+
+def test_a_replaced_last_word_leaves_the_space_before_it_out_of_the_span():
+    text = "Reports. Yesterday the minister signed the accord on friday z, said aides."
+    found = anchor_quote(text, "the minister signed the accord on friday q")
+    assert (found.state, found.score) == (Anchoring.FUZZY, 97.6)
+    assert (found.start, found.end) == (19, 59)
+
+
+@pytest.mark.django_db
+def test_reanchoring_reports_where_each_citation_now_stands_and_how_well_it_matches():
+    text = "The minister signed the border accord on Friday. The talks went on and on."
+    source = SourceFactory(text=text)
+    accord = CitationFactory(source=source, quote="minister signed the border accord on Friday")
+    talks = CitationFactory(source=source, quote="The talks went on")
+    new_text = "Update. The minister signed the harbour accord on Friday. The talks went on."
+    type(source).objects.filter(pk=source.pk).update(text=new_text)
+    source.refresh_from_db()
+
+    results = source_reanchor(source=source)
+
+    harbour = new_text.index("minister")
+    assert results == [
+        {
+            "citation": accord.pk,
+            "anchoring": "fuzzy",
+            "score": 92.0,
+            "start": harbour,
+            "end": new_text.index(" on Friday") + len(" on Friday"),
+            "changed": True,
+        },
+        {
+            "citation": talks.pk,
+            "anchoring": "exact",
+            "score": 100.0,
+            "start": new_text.index("The talks"),
+            "end": len(new_text) - 1,
+            "changed": True,
+        },
+    ]
+
+
+def _with_typos(passage: str, every: int) -> str:
+    """`passage` with one letter in every `every` characters replaced by a digit."""
+    chars = list(passage)
+    for at in range(every // 2, len(chars), every):
+        chars[at] = "7"
+    return "".join(chars)
+
+
+LONG_TEXT = _article(300_000)  # a 1,000-character quote times this is over FULL_SCAN_LIMIT
+
+
+@pytest.mark.parametrize("where", ["start", "end"])
+def test_a_long_edited_quote_is_found_to_the_character_at_either_end_of_a_long_text(where):
+    at = 0 if where == "start" else len(LONG_TEXT) - 1_000
+    quote = LONG_TEXT[at : at + 1_000]
+    text = LONG_TEXT[:at] + _with_typos(quote, 100) + LONG_TEXT[at + 1_000 :]
+
+    found = anchor_quote(text, quote)
+
+    assert (found.state, found.start, found.end, found.score) == (
+        Anchoring.FUZZY,
+        at,
+        at + 1_000,
+        99.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("length", "found_state"), [(100_000, Anchoring.FUZZY), (100_001, Anchoring.ORPHANED)]
+)
+def test_in_a_text_too_long_to_align_whole_a_passage_with_no_piece_unchanged_is_not_found(
+    length, found_state
+):
+    # Up to FULL_SCAN_LIMIT (the quote's length times the text's) the quote is aligned with the
+    # whole text; beyond, only where pieces of it (24 characters here) stand unchanged.
+    text = LONG_TEXT[:length]
+    quote = text[50_000:51_000]
+    text = text[:50_000] + _with_typos(quote, 20) + text[51_000:]
+
+    found = anchor_quote(text, quote)
+
+    assert found.state == found_state
+    if found_state == Anchoring.FUZZY:
+        assert (found.start, found.end) == (50_000, 51_000)
