@@ -140,6 +140,7 @@ def test_a_reviewer_is_refused_a_false_verdict_without_refutation_then_records_i
     assert reviewer.locator(".field-status_badge .badge").inner_text() == "False"
 
     reviewer.click("a.historylink")
+    reviewer.wait_for_url(f"**/admin/claims/claim/{claim.pk}/history/")
     history = reviewer.locator("#change-history tbody tr")
     rows = [history.nth(i).inner_text() for i in range(history.count())]
     verdict = next(r for r in rows if "review: In review → False" in r)
@@ -179,6 +180,7 @@ def test_the_country_chart_renders_and_its_western_sahara_bar_leads_to_the_filte
     page = new_page()
     login(page, "editor")
     page.click("a.claims-chart-link")
+    page.wait_for_url("**/admin/claims/claim/chart/")
     bar = page.locator('svg.bars g.bar[data-country="EH"]')
     assert bar.count() == 1
     assert bar.locator("a.segment").count() >= 1
