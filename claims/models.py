@@ -20,6 +20,7 @@ from sources.canonical import canonicalize_url, unwrap_archive_url
 from sources.models import Source
 from sources.validators import (
     COUNTRY_CODES,
+    LANGUAGE_TAG_MAX_LENGTH,
     optional_country_q,
     optional_qid_q,
     validate_wikidata_qid,
@@ -926,7 +927,9 @@ class RatingLabel(models.Model):
         help_text="The label normalised for matching (case, accents, punctuation).",
     )
     language = models.CharField(
-        max_length=35, blank=True, help_text="BCP 47 tag; empty when any language."
+        max_length=LANGUAGE_TAG_MAX_LENGTH,
+        blank=True,
+        help_text="BCP 47 tag; empty when any language.",
     )
     bucket = models.CharField(
         max_length=20, choices=RatingBucket.choices, default=RatingBucket.UNMAPPED
@@ -1000,7 +1003,7 @@ class ExternalReview(models.Model):
     rating_value = models.FloatField(null=True, blank=True)
     best_rating = models.FloatField(null=True, blank=True)
     worst_rating = models.FloatField(null=True, blank=True)
-    language = models.CharField(max_length=35, blank=True)
+    language = models.CharField(max_length=LANGUAGE_TAG_MAX_LENGTH, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_at_origin = models.CharField(
         max_length=10, choices=DateOrigin.choices, default=DateOrigin.MISSING

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from sources.canonical import canonicalize_url, domain_of
 from sources.validators import (
+    LANGUAGE_TAG_MAX_LENGTH,
     optional_country_q,
     optional_qid_q,
     validate_language_tag,
@@ -103,7 +104,10 @@ class Source(models.Model):
     )
     authors = models.TextField(blank=True, help_text="As printed; several names comma-separated.")
     language = models.CharField(
-        max_length=35, blank=True, validators=[validate_language_tag], help_text="BCP 47, e.g. en"
+        max_length=LANGUAGE_TAG_MAX_LENGTH,
+        blank=True,
+        validators=[validate_language_tag],
+        help_text="BCP 47, e.g. en",
     )
     published_at = models.DateTimeField(null=True, blank=True)
     retrieved_at = models.DateTimeField(default=timezone.now)

@@ -15,9 +15,11 @@ validate_wikidata_qid = RegexValidator(
 )
 
 # BCP 47 language tags as used in practice: a 2-3 letter language, then optional subtags
-# (script, region, variants), e.g. en, ar, fr-MA, zh-Hant-TW.
+# (script, region, variants), e.g. en, ar, fr-MA, zh-Hant-TW; at most 35 characters, the length
+# RFC 5646 (4.4.1) asks every implementation to store, and the columns' length.
+LANGUAGE_TAG_MAX_LENGTH = 35
 validate_language_tag = RegexValidator(
-    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    rf"^(?=.{{2,{LANGUAGE_TAG_MAX_LENGTH}}}\Z)[A-Za-z]{{2,3}}(-[A-Za-z0-9]{{2,8}})*\Z",
     "Give a BCP 47 language tag such as en, ar or fr-MA.",
 )
 
