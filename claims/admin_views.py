@@ -47,6 +47,7 @@ from claims.workflow import (
     may_review,
 )
 from claimtrack.api import parse_id
+from claimtrack.exceptions import validation_messages
 from sources.models import Source
 
 # --- Review: the one admin path that changes a claim's status -----------------------------
@@ -92,16 +93,6 @@ class ReviewForm(forms.Form):
         self.allowed = allowed
 
 
-def _workflow_messages(error: ValidationError) -> list[str]:
-    if hasattr(error, "message_dict"):
-        return [
-            f"{field}: {message}" if field != "__all__" else message
-            for field, field_messages in error.message_dict.items()
-            for message in field_messages
-        ]
-    return list(error.messages)
-
-
 def _claim_or_404(object_id) -> Claim:
     claim_id = parse_id(str(object_id))
     if claim_id is None:
@@ -112,7 +103,7 @@ def _claim_or_404(object_id) -> Claim:
 def _refusals(request, error) -> None:
     """A workflow refusal as messages (one per field problem)."""
     if isinstance(error, ValidationError):
-        for text in _workflow_messages(error):
+        for text in validation_messages(error):
             messages.error(request, f"Refused: {text}")
     else:
         messages.error(request, f"Refused: {error}")
@@ -169,7 +160,7 @@ def send_to_review(model_admin, request, queryset) -> None:
         try:
             claim_review(claim=claim, status=ClaimStatus.IN_REVIEW, reviewer=request.user)
         except ValidationError as error:
-            for text in _workflow_messages(error):
+            for text in validation_messages(error):
                 messages.error(request, f"“{claim}” was not sent: {text}")
         except PermissionDenied as error:
             messages.error(request, f"“{claim}” was not sent: {error}")

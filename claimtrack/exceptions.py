@@ -143,6 +143,18 @@ def flatten_errors(detail, path: str = "") -> list[dict]:
     return [{"field": path or None, "message": str(detail), "code": code}]
 
 
+def validation_messages(error: DjangoValidationError) -> list[str]:
+    """A model's ValidationError as lines a person reads: `field: message`, or the message
+    alone when it concerns no one field."""
+    if hasattr(error, "error_dict"):
+        return [
+            f"{field}: {message}" if field != "__all__" else message
+            for field, field_messages in error.message_dict.items()
+            for message in field_messages
+        ]
+    return list(error.messages)
+
+
 def error_body(status_code: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
     return {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
 

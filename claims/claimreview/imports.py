@@ -23,6 +23,7 @@ from claims.claimreview.ratings import (
     STATUS_BY_RATING,
     LabelTable,
     date_from_url,
+    finite_number,
     parse_date,
     rating_on_five,
 )
@@ -38,11 +39,20 @@ from claims.models import (
     ParticipantRole,
     RatingBucket,
 )
+from claimtrack.exceptions import validation_messages
 from sources.canonical import canonicalize_url, domain_of, unwrap_archive_url
 from sources.models import Publisher
 from sources.validators import validate_language_tag
 
 logger = logging.getLogger(__name__)
+
+# Texts are cut to the columns they are stored in (a database would refuse a longer one).
+_NAME_MAX_LENGTH = Actor._meta.get_field("name").max_length  # claimants', and authors' too
+_QID_MAX_LENGTH = Actor._meta.get_field("wikidata_qid").max_length
+_URL_MAX_LENGTH = ExternalReview._meta.get_field("review_url").max_length
+_LABEL_MAX_LENGTH = ExternalReview._meta.get_field("label").max_length
+_TITLE_MAX_LENGTH = ExternalReview._meta.get_field("title").max_length
+_PUBLISHER_NAME_MAX_LENGTH = Publisher._meta.get_field("name").max_length
 
 # The report lists at most this many lines of each kind; the counts cover everything.
 REPORT_MAX_LINES = 100
@@ -123,10 +133,16 @@ class ImportReport:
 # --- Shapes -------------------------------------------------------------------------------
 
 
+def _items(value: Any) -> list:
+    """A field that may hold one value or a list of them, as a list (nothing: empty)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _types(node: dict) -> list[str]:
-    raw = node.get("@type")
-    items = raw if isinstance(raw, list) else [raw]
-    return [item.rsplit("/", 1)[-1] for item in items if isinstance(item, str)]
+    """The node's types by their last segment: `http://schema.org/Person` is `Person`."""
+    return [item.rpartition("/")[2] for item in _items(node.get("@type")) if isinstance(item, str)]
 
 
 def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
@@ -142,8 +158,8 @@ def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
         if not isinstance(review, dict):
             yield RecordError("not a JSON object", "a claimReview entry")
             continue
-        publisher = review.get("publisher") if isinstance(review.get("publisher"), dict) else {}
-        site = publisher.get("site")
+        publisher = review.get("publisher")
+        # What _read_record reads, and nothing more (the publisher's `site` is the review URL's).
         yield {
             "@type": "ClaimReview",
             "claimReviewed": claim.get("text"),
@@ -151,18 +167,10 @@ def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
             "headline": review.get("title"),
             "datePublished": review.get("reviewDate"),
             "inLanguage": review.get("languageCode"),
-            "publisher": {
-                "@type": "Organization",
-                "name": publisher.get("name"),
-                "url": f"https://{site}/" if isinstance(site, str) and site else None,
-            },
+            "publisher": {"name": publisher.get("name")} if isinstance(publisher, dict) else None,
             "reviewRating": {"alternateName": review.get("textualRating")},
             # A claimant is a bare name: whether a person or not is not said.
-            "itemReviewed": {
-                "@type": "Claim",
-                "author": claim.get("claimant"),
-                "datePublished": claim.get("claimDate"),
-            },
+            "itemReviewed": {"author": claim.get("claimant")},
         }
 
 
@@ -184,18 +192,15 @@ def _flatten(data: Any, depth: int = 0) -> Iterator[Any]:
         for claim in data["claims"]:
             yield from _from_fact_check_tools(claim)
     elif "@graph" in data:
-        graph = data["@graph"]
-        for item in graph if isinstance(graph, list) else [graph]:
+        for item in _items(data["@graph"]):
             if isinstance(item, dict) and _types(item) and "ClaimReview" not in _types(item):
                 continue
             yield from _flatten(item, depth + 1)
     elif "DataFeed" in _types(data) or "dataFeedElement" in data:
-        elements = data.get("dataFeedElement")
-        for item in elements if isinstance(elements, list) else [elements]:
+        for item in _items(data.get("dataFeedElement")):
             yield from _flatten(item, depth + 1)
     elif "DataFeedItem" in _types(data):
-        items = data.get("item")
-        for item in items if isinstance(items, list) else [items]:
+        for item in _items(data.get("item")):
             yield from _flatten(item, depth + 1)
     else:
         yield data
@@ -209,22 +214,13 @@ def _text(value: Any) -> str:
 
 
 def _verbatim(value: Any) -> str:
-    return value.strip()[:500] if isinstance(value, str) else ""
+    return value.strip()[:_LABEL_MAX_LENGTH] if isinstance(value, str) else ""
 
 
 def _first(value: Any) -> Any:
     if isinstance(value, list):
         return value[0] if value else None
     return value
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value in (None, ""):
-        return None
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except ValueError:
-        return None
 
 
 _validate_url = URLValidator(schemes=["http", "https"])
@@ -258,9 +254,11 @@ def resolve_url(value: Any, base: str = "") -> str:
 
 
 def _node_url(node: Any) -> str:
+    """The address a node gives (its `url`, else its `@id`), or the node itself when it is one
+    (`"mainEntityOfPage": "https://…"`)."""
     if isinstance(node, dict):
         return _text(node.get("url")) or _text(node.get("@id"))
-    return ""
+    return _text(node)
 
 
 def _is_person(node: dict) -> bool:
@@ -278,9 +276,9 @@ class _Party:
 def _claimants(value: Any) -> list[_Party]:
     """The claim's authors from `itemReviewed.author`: objects, strings, or lists of them."""
     parties = []
-    for item in value if isinstance(value, list) else [value]:
+    for item in _items(value):
         if isinstance(item, str) and _text(item):
-            parties.append(_Party(_text(item)[:300], ActorKind.OTHER))
+            parties.append(_Party(_text(item)[:_NAME_MAX_LENGTH], ActorKind.OTHER))
         elif isinstance(item, dict) and _text(item.get("name")):
             types = _types(item)
             kind = (
@@ -290,16 +288,16 @@ def _claimants(value: Any) -> list[_Party]:
                 if types
                 else ActorKind.OTHER
             )
-            same_as = item.get("sameAs")
-            links = same_as if isinstance(same_as, list) else [same_as]
+            links = _items(item.get("sameAs"))
             qids = [
                 m.group(1)
                 for link in links
                 if isinstance(link, str)
                 for m in [_QID_IN_URL.search(link)]
-                if m
+                if m and len(m.group(1)) <= _QID_MAX_LENGTH
             ]
-            parties.append(_Party(_text(item["name"])[:300], kind, qids[0] if qids else ""))
+            name = _text(item["name"])[:_NAME_MAX_LENGTH]
+            parties.append(_Party(name, kind, qids[0] if qids else ""))
     return parties
 
 
@@ -324,7 +322,7 @@ class _Record:
 
 def _statement(node: dict, warn) -> str:
     value = node.get("claimReviewed")
-    texts = [_text(item) for item in (value if isinstance(value, list) else [value])]
+    texts = [_text(item) for item in _items(value)]
     texts = [text for text in texts if text]
     if not texts:
         raise RecordError("missing claimReviewed")
@@ -336,35 +334,35 @@ def _statement(node: dict, warn) -> str:
 
 
 def _publisher_and_authors(node: dict, review_url: str) -> tuple[str, list[dict]]:
-    """The publishing organisation's name (never a person's) and the review's authors.
+    """The publishing organisation's name as the record gives it (never a person's) and the
+    review's authors.
 
-    `publisher` names it; else a publisher claimtrack knows for the review's site; else an
-    `author` typed Organization that is not at an author page; else the site's domain.
+    `publisher` names it; else an `author` typed Organization that is not at an author page;
+    else the site's domain. (A publisher claimtrack already knows for the site is the review's
+    publisher whatever the record calls it: _import_record.)
     """
     authors, organisations = [], []
-    raw_authors = node.get("author")
-    for item in raw_authors if isinstance(raw_authors, list) else [raw_authors]:
+    for item in _items(node.get("author")):
         if isinstance(item, dict):
             name = _text(item.get("name"))
             if _is_person(item):
                 if name:
-                    authors.append({"name": name[:300], "url": _node_url(item)[:2000]})
+                    authors.append(
+                        {"name": name[:_NAME_MAX_LENGTH], "url": _node_url(item)[:_URL_MAX_LENGTH]}
+                    )
             elif name:
                 organisations.append(name)
         elif isinstance(item, str) and _text(item):
-            authors.append({"name": _text(item)[:300], "url": ""})  # a bare name: a byline
+            # A bare name: a byline.
+            authors.append({"name": _text(item)[:_NAME_MAX_LENGTH], "url": ""})
 
     publisher = _first(node.get("publisher"))
     if isinstance(publisher, dict) and not _is_person(publisher):
         name = _text(publisher.get("name"))
     else:
         name = _text(publisher) if isinstance(publisher, str) else ""
-    if not name:
-        known = Publisher.objects.filter(domain=domain_of(review_url)).first()
-        name = known.name if known else ""
-    return (name or (organisations[0] if organisations else "") or domain_of(review_url))[
-        :200
-    ], authors
+    name = name or (organisations[0] if organisations else "") or domain_of(review_url)
+    return name[:_PUBLISHER_NAME_MAX_LENGTH], authors
 
 
 def _read_record(node: Any, warn, base_url: str = "") -> _Record:
@@ -381,13 +379,16 @@ def _read_record(node: Any, warn, base_url: str = "") -> _Record:
     if not given:
         raise RecordError("missing url", "the review's address")
     url = resolve_url(given, page)
-    if not url or len(url) > 2000:
+    if not url or len(url) > _URL_MAX_LENGTH:
         raise RecordError("url is not a web address", repr(given[:100]))
     original, archive = unwrap_archive_url(url)
     if archive and original == archive:
         raise RecordError("url is an archive link that does not name the review", url[:100])
     try:
+        _validate_url(original)  # the review's own address, inside an archive link too
         canonicalize_url(original)
+    except ValidationError:
+        raise RecordError("url is not a web address", repr(given[:100])) from None
     except ValueError as error:
         raise RecordError("url is not a web address", str(error)) from None
 
@@ -397,9 +398,10 @@ def _read_record(node: Any, warn, base_url: str = "") -> _Record:
     # The label verbatim (only the whitespace around it dropped: "Incorrect\r").
     label = _verbatim(rating.get("alternateName")) or _verbatim(rating.get("name"))
     value, best, worst = (
-        _number(rating.get(key)) for key in ("ratingValue", "bestRating", "worstRating")
+        finite_number(rating.get(key)) for key in ("ratingValue", "bestRating", "worstRating")
     )
-    on_five = rating_on_five(rating.get("ratingValue"), best or 5, 1 if worst is None else worst)
+    # A scale not given is 1 to 5; a best rating of 0 is "no scale" as a missing one is.
+    on_five = rating_on_five(value, best or None, worst)
     if not label and on_five is None:
         raise RecordError("no rating", "reviewRating has neither a label nor a usable ratingValue")
 
@@ -431,7 +433,7 @@ def _read_record(node: Any, warn, base_url: str = "") -> _Record:
         url=original,
         archive_url=archive,
         publisher_name=publisher_name,
-        title=title[:500],
+        title=title[:_TITLE_MAX_LENGTH],
         label=label,
         rating_value=value,
         best_rating=best,
@@ -478,25 +480,27 @@ def _import_record(
     existing = claim and claim.external_reviews.filter(canonical_url=canonical).first()
     if existing:
         return existing, False
-    if claim is None:
-        claim = _as(
-            Claim(statement=record.statement, kind=ClaimKind.STATEMENT, created_by=user), user
-        )
-        # The history says where the claim came from: another fact-checker's review of it.
-        claim._change_reason = f"imported with {record.publisher_name or 'a'} ClaimReview"[:100]
-        claim.save()
-        report.claims_created += 1
-        for party in record.claimants:
-            _as(
-                ClaimActor(
-                    claim=claim, actor=_actor_for(party, user), role=ParticipantRole.CLAIMANT
-                ),
-                user,
-            ).save()
+    # A site's publisher is one row, whatever each of its records calls it.
     publisher = Publisher.objects.filter(domain=domain_of(record.url)).first()
     if publisher is None:
         publisher = _as(Publisher(name=record.publisher_name, domain=domain_of(record.url)), user)
         publisher.save()
+    if claim is None:
+        claim = _as(
+            Claim(statement=record.statement, kind=ClaimKind.STATEMENT, created_by=user), user
+        )
+        # The history says where the claim came from: another fact-checker's review of it
+        # (simple_history keeps at most 100 characters of a change reason).
+        claim._change_reason = f"imported with {publisher.name} ClaimReview"[:100]
+        claim.save()
+        report.claims_created += 1
+        # Two names of one actor ("Jane Doe", "jane doe"; one QID) make one claimant.
+        claimants = {}
+        for party in record.claimants:
+            actor = _actor_for(party, user)
+            claimants.setdefault(actor.pk, actor)
+        for actor in claimants.values():
+            _as(ClaimActor(claim=claim, actor=actor, role=ParticipantRole.CLAIMANT), user).save()
 
     rating_label = None
     if record.label:
@@ -533,14 +537,6 @@ def _import_record(
     return review, True
 
 
-def _reason(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
-        )
-    return " ".join(error.messages)
-
-
 def import_claimreview(data: Any, *, user, base_url: str = "") -> ImportReport:
     """Import parsed ClaimReview JSON as external reviews (see `_flatten` for the shapes).
 
@@ -573,7 +569,7 @@ def import_claimreview(data: Any, *, user, base_url: str = "") -> ImportReport:
         except RecordError as error:
             reason, line = error.reason, str(error)
         except ValidationError as error:
-            reason, line = "invalid", _reason(error)
+            reason, line = "invalid", "; ".join(validation_messages(error))
         except DatabaseError as error:
             reason = "the database refused it"
             line = f"{reason} ({error.__class__.__name__}: {str(error)[:200]})"

@@ -1,6 +1,7 @@
 """What other fact-checkers' ratings, labels and dates mean in claimtrack's terms."""
 
 import csv
+import math
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -105,17 +106,16 @@ def seed_rating_labels(model) -> int:
     return len(rows)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+def finite_number(value: Any) -> float | None:
+    """A finite number from a record's field (a number, or a string with a decimal point or
+    comma), else None: a boolean, infinity or NaN is no rating."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip().replace(",", "."))
-        except ValueError:
-            return None
-    return None
+    try:
+        found = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
+    except ValueError:
+        return None
+    return found if math.isfinite(found) else None
 
 
 def rating_on_five(value: Any, best: Any = 5, worst: Any = 1) -> int | None:
@@ -123,12 +123,12 @@ def rating_on_five(value: Any, best: Any = 5, worst: Any = 1) -> int | None:
 
     Many publishers write -1 (or leave it empty) for "no numeric rating".
     """
-    number = _number(value)
-    top = _number(best) if best not in (None, "") else 5.0
-    bottom = _number(worst) if worst not in (None, "") else 1.0
-    if number is None or top is None or bottom is None or top == bottom:
+    rating = finite_number(value)
+    top = finite_number(best) if best not in (None, "") else 5.0
+    bottom = finite_number(worst) if worst not in (None, "") else 1.0
+    if rating is None or top is None or bottom is None or top == bottom:
         return None
-    position = (number - bottom) / (top - bottom)
+    position = (rating - bottom) / (top - bottom)
     if not 0 <= position <= 1:
         return None
     return 1 + int(position * 4 + 0.5)

@@ -58,6 +58,7 @@ MODULES: dict[str, list[str]] = {
     "claims/claimreview/ratings.py": ["tests/claims/test_claimreview.py"],
     "claims/claimreview/imports.py": [
         "tests/claims/test_claimreview.py",
+        "tests/claims/test_claimreview_import.py",
         "tests/claims/test_claimreview_real.py",
     ],
 }
