@@ -11,7 +11,8 @@ between repeated occurrences of the same words. `anchor_quote` tries, in order:
    (rapidfuzz, 0-100) is at least FUZZY_THRESHOLD (state `fuzzy`, with that score); only for
    quotes of at most QUOTE_MAX_LENGTH characters; where the quote's length times the text's is
    above FULL_SCAN_LIMIT (a long quote, a very long text), only where a piece of the quote
-   occurs unchanged;
+   occurs unchanged; a match letter for letter inside longer words (what step 2 refuses: "US"
+   in "thus") is judged as those whole words;
 4. otherwise the quote is `orphaned`: an editor must look at it.
 
 Where the quote occurs more than once, the occurrence whose surroundings are most similar to the
@@ -345,6 +346,22 @@ def _window_at(quote: str, text: str, start: int) -> tuple[float, int, int] | No
     return (score, start, end) if score >= FUZZY_THRESHOLD else None
 
 
+def _not_inside_words(quote: str, text: str, window: tuple[float, int, int]):
+    """The window, unless it is the quote letter for letter inside longer words: the match the
+    normalised step refused ("US" in "thus"). That one is widened to the whole words it sits in
+    and judged as them (rarely still at the threshold). An edited passage's window (below 100)
+    is left as it is: its ends are the refinement's best guess, not a claim of identity."""
+    score, start, end = window
+    if score < EXACT_SCORE or _respects_word_edges(text, start, end, quote):
+        return window
+    while start > 0 and _is_word_char(text[start - 1]):
+        start -= 1
+    while end < len(text) and _is_word_char(text[end]):
+        end += 1
+    score = fuzz.ratio(quote, text[start:end])
+    return (score, start, end) if score >= FUZZY_THRESHOLD else None
+
+
 def _fuzzy(text: str, quote: str, prefix: str, suffix: str) -> Anchor | None:
     if len(quote) > QUOTE_MAX_LENGTH:
         return None
@@ -366,7 +383,11 @@ def _fuzzy(text: str, quote: str, prefix: str, suffix: str) -> Anchor | None:
                 lo = max(0, region.dest_start - len(norm_quote) // 4)
                 hi = min(len(norm_text), region.dest_end + len(norm_quote) // 4)
                 windows.append(_fuzzy_window(norm_quote, norm_text[lo:hi], offset=lo))
-    candidates = [window for window in windows if window]
+    candidates = [
+        kept
+        for window in windows
+        if window and (kept := _not_inside_words(norm_quote, norm_text, window))
+    ]
     if not candidates:
         return None
 

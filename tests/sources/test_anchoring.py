@@ -1,13 +1,23 @@
+import itertools
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from claimtrack import deadline
+from claimtrack.deadline import DeadlineExceeded, time_budget
 from sources.anchoring import (
     FUZZY_THRESHOLD,
     QUOTE_MAX_LENGTH,
     Anchor,
     Anchoring,
+    _best_occurrence,
+    _best_position,
+    _edge_bonus,
+    _occurrences,
+    _seed_places,
+    _window_at,
     anchor_quote,
     source_reanchor,
 )
@@ -489,3 +499,387 @@ def test_in_a_text_too_long_to_align_whole_a_passage_with_no_piece_unchanged_is_
     assert found.state == found_state
     if found_state == Anchoring.FUZZY:
         assert (found.start, found.end) == (50_000, 51_000)
+
+
+# --- what mutation testing found unpinned: kept context, ties, the bounded search's parts ---
+
+
+@pytest.mark.parametrize(("text", "state"), [("", Anchoring.UNCHECKED), (SEED, Anchoring.ORPHANED)])
+def test_a_quote_not_looked_for_or_not_found_keeps_exactly_the_context_it_had(text, state):
+    quote = "Morocco bought American fighter jets and tanks in March last year."
+
+    kept = anchor_quote(text, quote, prefix="It is also worth mentioning ", suffix=" to the")
+    without = anchor_quote(text, quote)
+
+    assert kept == Anchor(state, prefix="It is also worth mentioning ", suffix=" to the")
+    assert without == Anchor(state, prefix="", suffix="")
+
+
+def test_a_quote_near_the_start_of_the_text_has_all_the_text_before_it_as_prefix():
+    text = "Rabat, 2 May. The minister signed the accord on Friday, aides said."
+
+    found = anchor_quote(text, "The minister signed the accord on Friday")
+
+    assert (found.prefix, found.suffix) == ("Rabat, 2 May. ", ", aides said.")
+
+
+def test_the_suffix_is_compared_with_the_text_after_each_occurrence_not_before_it():
+    # "in June" stands before the second occurrence, after the first: the first is meant.
+    text = "The minister signed the deal in June. In June, the king signed the deal as well."
+    found = anchor_quote(text, "signed the deal", suffix=" in June")
+    assert found.start == text.index("signed the deal")
+
+
+@pytest.mark.parametrize(
+    ("text", "prefix", "suffix", "meant"),
+    [
+        # Both surroundings hold the context's characters in order; only around the meant
+        # occurrence do they all stand unchanged next to the quote.
+        ("a b signed it; also ab signed it.", "ab ", "", "ab signed"),
+        ("He signed a b; she signed ab.", "", " ab", "signed ab"),
+    ],
+)
+def test_of_equally_similar_surroundings_the_one_equal_next_to_the_quote_wins_on_either_side(
+    text, prefix, suffix, meant
+):
+    found = anchor_quote(text, "signed", prefix=prefix, suffix=suffix)
+    assert found.start == text.index(meant) + meant.index("signed")
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "suffix", "meant"),
+    [
+        # The quote overlaps itself: its next occurrence starts one character later.
+        ("Turnout rose from 100 in May to 1000 in June.", "00", " in June", "00 in June"),
+        ('Fans chanted "Goooal!" as the ball went in.', "oo", "al!", "ooal!"),
+    ],
+)
+def test_occurrences_of_a_quote_that_overlap_are_all_considered(text, quote, suffix, meant):
+    found = anchor_quote(text, quote, suffix=suffix)
+    assert (found.state, found.start) == (Anchoring.EXACT, text.index(meant))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix"),
+    [("In June the king ", ""), ("", " too."), ("In June the king ", " too.")],
+)
+def test_the_context_picks_between_two_occurrences_that_differ_from_the_quote_in_typography(
+    prefix, suffix
+):
+    text = (
+        "In May the minister called it \u201ca done deal\u201d. "
+        "In June the king called it \u201ca done deal\u201d too."
+    )
+
+    found = anchor_quote(text, 'called it "a done deal"', prefix=prefix, suffix=suffix)
+
+    second = text.index("called", text.index("the king"))
+    assert (found.state, found.score) == (Anchoring.FUZZY, 100.0)
+    assert (found.start, found.end) == (second, text.index(" too."))
+
+
+# Positions in a range, from its start (0, 1, …) or from its end (-1 is the last).
+OFFSETS = [0, 1, 31, 57, -3, -2, -1]
+
+
+def _position(lo: int, hi: int, offset: int) -> int:
+    return lo + offset if offset >= 0 else hi + 1 + offset
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0, 100), (0, 512), (40_000, 40_512)])
+@pytest.mark.parametrize("offset", OFFSETS)
+def test_a_range_of_up_to_512_positions_is_searched_whole(lo, hi, offset):
+    # One position alone scores: only a search that tries every position finds it.
+    best = _position(lo, hi, offset)
+    assert _best_position(lo, hi, lambda position: position == best) == best
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0, 513), (0, 600), (100, 10_100), (590_000, 600_000)])
+@pytest.mark.parametrize("offset", OFFSETS)
+def test_a_longer_range_is_searched_coarse_to_fine_in_about_a_hundred_comparisons(lo, hi, offset):
+    peak = _position(lo, hi, offset)
+    compared = []
+
+    def likeness(position: int) -> int:
+        compared.append(position)
+        return -abs(position - peak)
+
+    assert _best_position(lo, hi, likeness) == peak
+    assert len(compared) <= 100
+    assert lo <= min(compared) and max(compared) <= hi
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0, 600), (100, 10_100)])
+def test_a_coarse_to_fine_search_compares_both_ends_and_never_leaves_its_range(lo, hi):
+    # Better and better past the end of the range: its end is the best position in it.
+    assert _best_position(lo, hi, lambda position: position) == hi
+    assert _best_position(lo, hi, lambda position: -position) == lo
+    # Only the end scores: it is among the positions compared from the start.
+    assert _best_position(lo, hi, lambda position: position == hi) == hi
+    # All positions alike from some point on: the first of them.
+    assert _best_position(lo, hi, lambda position: min(position, lo + 333)) == lo + 333
+
+
+@pytest.mark.parametrize(
+    ("span", "bonus"),
+    [
+        ("The", 2),  # the text's start, a space after
+        ("Th", 1),  # the text's start, inside a word
+        ("minister", 2),
+        ("inister", 1),  # begins inside a word
+        ("ministe", 1),  # ends inside a word
+        ("iniste", 0),
+        (" signed", 2),  # a span may begin with the space after a word
+        ("igne", 0),
+        ("Rabat-", 2),  # ends with the hyphen before "based"
+        ("-based", 2),  # begins with the hyphen after "Rabat"
+        ("abat-", 1),
+        ("based aides", 2),
+        ("said", 2),  # the last word: the text's end
+        ("aid", 1),
+    ],
+)
+def test_a_span_scores_a_point_for_each_end_on_a_word_boundary(span, bonus):
+    text = "The minister signed it in Rabat-based aides said"
+    start = text.rindex(span)
+    assert _edge_bonus(text, start, start + len(span)) == bonus
+
+
+@pytest.fixture
+def slow_clock(monkeypatch):
+    """A clock on which every look takes a second (for claimtrack.deadline only)."""
+    ticks = itertools.count()
+    monkeypatch.setattr(deadline, "time", SimpleNamespace(monotonic=lambda: float(next(ticks))))
+
+
+# Each a loop over thousands of places: the quote's occurrences in a long text, those
+# occurrences' surroundings, the pieces of a long quote found in it.
+REPEATED = "The minister said no. " * 3_000
+LOOPS = {
+    "occurrences": lambda: _occurrences(REPEATED, "said no"),
+    "surroundings": lambda: _best_occurrence(
+        REPEATED, "said no", list(range(13, len(REPEATED), 22)), "minister ", "."
+    ),
+    "pieces": lambda: _seed_places(REPEATED[:1_000], REPEATED),
+}
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_a_loop_over_thousands_of_places_stops_when_the_deadline_passes_during_it(loop, slow_clock):
+    with time_budget(1_000_000):
+        LOOPS[loop]()  # time enough: it ends
+    # The budget lasts one look at the clock: the deadline passes while the loop runs.
+    with time_budget(1.5), pytest.raises(DeadlineExceeded):
+        LOOPS[loop]()
+
+
+A_THOUSAND = SEED[SEED.index("Another sign") :][:1_000]
+REPORTS = "Reports from Rabat. "
+
+
+def _typos_outside(passage: str, kept: range) -> str:
+    """`passage` with a digit for every fourth character counted outwards from `kept`: only the
+    characters in `kept` stand unchanged in a run longer than three."""
+    chars = list(passage)
+    for at in range(len(chars)):
+        outwards = at - kept.stop if at >= kept.stop else kept.start - 1 - at
+        if at not in kept and outwards % 4 == 0:
+            chars[at] = "7"
+    return "".join(chars)
+
+
+@pytest.mark.parametrize(
+    ("quote", "kept", "found"),
+    [
+        (WORKING_SESSIONS[:60], range(0, 8), True),  # pieces of 8 characters: the first
+        (WORKING_SESSIONS[:60], range(24, 32), True),
+        (WORKING_SESSIONS[:100], range(36, 48), True),  # of 12 (an eighth of the quote)
+        (WORKING_SESSIONS[:96], range(84, 96), True),  # the last piece
+        (A_THOUSAND, range(480, 504), True),  # of 24, the longest
+        (WORKING_SESSIONS[:100], range(42, 54), False),  # 12 unchanged across two pieces
+        (WORKING_SESSIONS[:71], range(64, 71), False),  # the last 7: less than a piece
+        (A_THOUSAND, range(481, 504), False),  # 23 of a piece
+    ],
+)
+def test_a_passage_is_found_by_any_piece_of_the_quote_it_leaves_unchanged(quote, kept, found):
+    text = REPORTS + _typos_outside(quote, kept) + " More later."
+    assert _seed_places(quote, text) == ([len(REPORTS)] if found else [])
+
+
+REFRAIN = "We will not give up now."  # 24 characters: a piece of a quote of 192 or more
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        A_THOUSAND[:240],  # ten pieces of 24 characters, the first found `times`
+        REFRAIN + A_THOUSAND[:72] + REFRAIN + A_THOUSAND[72:168],  # the first twice in it
+    ],
+)
+@pytest.mark.parametrize(("times", "counted"), [(32, True), (33, False), (40, False)])
+def test_a_piece_of_the_quote_found_more_than_32_times_says_nothing_about_where_it_is(
+    quote, times, counted
+):
+    # A summary repeats the quote's first piece before the passage: `times` in all.
+    line = f"In brief: {quote[:24]} (see below), and other news of the day.\n"
+    summary = line * (times - quote.count(quote[:24]))
+    text = summary + quote + " More later."
+
+    places = _seed_places(quote, text)
+
+    assert places[0] == len(summary)
+    assert len(places) == (4 if counted else 1)
+
+
+@pytest.mark.parametrize(
+    ("inserted", "places"),
+    [
+        (100, [100]),  # one place: where most pieces (the ten after the insertion) put it
+        (101, [101, 0]),  # two: the better supported first
+    ],
+)
+def test_pieces_moved_by_an_insertion_of_up_to_a_quarter_of_the_quote_stand_for_one_place(
+    inserted, places
+):
+    quote = A_THOUSAND[:400]  # sixteen pieces of 24 characters; a quarter: 100 characters
+    addition = (" and, the minister added, for a long time to come" * 3)[:inserted]
+    # Inserted after the sixth piece: the ten pieces after it stand `inserted` further on.
+    text = REPORTS + quote[:144] + addition + quote[144:] + " More later."
+
+    assert _seed_places(quote, text) == [len(REPORTS) + shift for shift in places]
+
+
+def test_the_place_where_most_pieces_of_the_quote_stand_comes_first():
+    quote = A_THOUSAND[:400]  # sixteen pieces
+    lede = f"In brief: {quote[:48]}, the agency reported.\n\n"  # two of them
+    text = lede + _article(2_000) + "\n\n" + quote + " More later."
+
+    assert _seed_places(quote, text) == [text.index(quote), len("In brief: ")]
+
+
+@pytest.mark.parametrize(
+    ("substituted", "expected_state", "expected_score"),
+    [
+        (150, Anchoring.FUZZY, 85.0),  # exactly the threshold: still the quoted passage
+        (151, Anchoring.ORPHANED, None),
+    ],
+)
+def test_in_a_text_too_long_to_align_whole_the_fuzzy_threshold_is_85_too(
+    substituted, expected_state, expected_score
+):
+    at = 150_000
+    quote = LONG_TEXT[at : at + 1_000]
+    # Characters six apart replaced, from the 31st on: its ends and first piece unchanged.
+    chars = list(quote)
+    for n in range(substituted):
+        chars[30 + 6 * n] = "7"
+    text = LONG_TEXT[:at] + "".join(chars) + LONG_TEXT[at + 1_000 :]
+
+    found = anchor_quote(text, quote)
+
+    assert (found.state, found.score) == (expected_state, expected_score)
+    if found.state == Anchoring.FUZZY:
+        assert (found.start, found.end) == (at, at + 1_000)
+
+
+@pytest.mark.parametrize(("before", "window"), [(20, (100.0, 20, 70)), (21, None)])
+def test_a_place_whose_window_is_less_than_60_percent_like_the_quote_is_not_refined(before, window):
+    # The passage stands `before` characters after the place: its window (the quote's length
+    # from the place) holds 30 or 29 of the quote's 50 characters, 60 or 58 % like it.
+    quote = WORKING_SESSIONS[:50]
+    text = ("0123456789" * 3)[:before] + quote + " More later."
+    assert _window_at(quote, text, 0) == window
+
+
+def test_a_place_at_the_last_character_of_the_text_is_looked_at_there():
+    assert _window_at("!", "Goal!", 4) == (100.0, 4, 5)
+
+
+ACCORD = (
+    "The minister signed the border accord on Friday in Rabat after two days of talks with his "
+    "Spanish counterpart, who called it a turning point for trade, fishing and migration along "
+    "the coast, and both governments promised to publish the full text within a month"
+)
+ON_SUNDAY = ACCORD.replace("Friday", "Sunday")  # 98.8 % like the quote
+WITH_THE = ACCORD.replace("with his", "with the")  # 99.2 %
+ON_SUNDAY_SIX_DAYS = ON_SUNDAY.replace("two days", "six days")  # 97.7 %
+
+
+@pytest.mark.parametrize(
+    ("text", "prefix", "suffix", "meant"),
+    [
+        # Within half a point of each other: the same match, and the context decides.
+        (f"In Rabat: {ON_SUNDAY}. In Madrid: {WITH_THE}. That is all.", "In Rabat: ", "", 0),
+        (f"{ON_SUNDAY}. In Madrid: {WITH_THE}. That is all.", "", ". In Madrid", 0),
+        # A point apart: the copy more like the quote wins whatever the context says.
+        (
+            f"In Rabat: {ON_SUNDAY_SIX_DAYS}. In Madrid: {WITH_THE}. That is all.",
+            "In Rabat: ",
+            "",
+            1,
+        ),
+    ],
+)
+def test_of_two_edited_copies_the_context_decides_only_between_equally_good_ones(
+    text, prefix, suffix, meant
+):
+    first = text.index("The minister")
+    copies = [first, text.index("The minister", first + 1)]
+
+    found = anchor_quote(text, ACCORD, prefix=prefix, suffix=suffix)
+
+    assert found.state == Anchoring.FUZZY
+    assert (found.start, found.end) == (copies[meant], copies[meant] + len(ACCORD))
+
+
+def test_a_word_inserted_before_the_last_one_leaves_the_whole_passage_in_the_span():
+    quote = "the recent large acquisition of American military equipment by Morocco"
+    text = "The recent large acquisition of American military equipment by nearby Morocco."
+    found = anchor_quote(text, quote)
+    assert (found.state, found.score) == (Anchoring.FUZZY, 95.2)
+    assert (found.start, found.end) == (0, len(text) - 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [("And thus", "US"), ("He was bad", "A"), ("And thus troops arrived.", "US troop")],
+)
+def test_a_quote_the_text_holds_only_inside_longer_words_is_not_found(text, quote):
+    # Not verbatim (the case differs) and not whole words: the normalised step refuses it, and
+    # the fuzzy step, which finds it letter for letter, judges the words it sits in instead.
+    assert anchor_quote(text, quote) == Anchor(Anchoring.ORPHANED)
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # A letter joined to the last word, to the first (at the start of the text and after
+        # a word): the span takes in the whole word, and the passage is still the quoted one.
+        ("Yesterday the agreement was signed by both governmentsx today.", (14, 55)),
+        ("Xagreement was signed by both governments", (0, 41)),
+        ("The xagreement was signed by both governments.", (4, 45)),
+    ],
+)
+def test_a_passage_found_inside_longer_words_spans_those_words_whole(text, span):
+    found = anchor_quote(text, "Agreement was signed by both governments")
+    assert (found.state, (found.start, found.end), found.score) == (Anchoring.FUZZY, span, 98.8)
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [("xxxsigned by the twoxxx and more.", 0), ("The xxxsigned by the twoxxx.", 4)],
+)
+def test_a_passage_inside_longer_words_as_like_the_quote_as_the_threshold_is_found(text, start):
+    # 17 letters of the quote in 23 of the words around them: 2 * 17 / (17 + 23) = 85 %.
+    found = anchor_quote(text, "Signed by the two")
+    assert (found.state, found.start, found.end, found.score) == (
+        Anchoring.FUZZY,
+        start,
+        start + 23,
+        FUZZY_THRESHOLD,
+    )
+
+
+def test_a_short_quote_that_is_a_whole_word_in_another_case_is_found():
+    found = anchor_quote("Then the us troops left.", "US")
+    assert (found.state, found.start, found.end, found.score) == (Anchoring.FUZZY, 9, 11, 100.0)
