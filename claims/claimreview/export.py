@@ -67,39 +67,43 @@ class NoVerdict(Http404):
         )
 
 
+def _parties() -> QuerySet:
+    """A claim's claimants and subjects (the ClaimReview's author), with their actors."""
+    return (
+        ClaimActor.objects.filter(role__in=[ParticipantRole.CLAIMANT, ParticipantRole.SUBJECT])
+        .select_related("actor")
+        .order_by("id")
+    )
+
+
+def _making_citations() -> QuerySet:
+    """A claim's citations of the sources that make it (its appearances), with the sources."""
+    return (
+        Citation.objects.filter(stance__in=MAKING_STANCES).select_related("source").order_by("id")
+    )
+
+
 def with_claimreview_relations(queryset: QuerySet) -> QuerySet:
     """Claims with what `claim_to_claimreview` reads prefetched (5 queries for any page)."""
     return verdict_reviews(queryset).prefetch_related(
-        Prefetch(
-            "participants",
-            queryset=ClaimActor.objects.filter(
-                role__in=[ParticipantRole.CLAIMANT, ParticipantRole.SUBJECT]
-            )
-            .select_related("actor")
-            .order_by("id"),
-            to_attr="claimreview_parties",
-        ),
+        Prefetch("participants", queryset=_parties(), to_attr="claimreview_parties"),
         Prefetch(
             "external_reviews",
             queryset=ExternalReview.objects.only("id", "claim_id", "canonical_url"),
             to_attr="claimreview_external",
         ),
-        Prefetch(
-            "citations",
-            queryset=Citation.objects.filter(stance__in=MAKING_STANCES)
-            .select_related("source")
-            .order_by("id"),
-            to_attr="claimreview_citations",
-        ),
+        Prefetch("citations", queryset=_making_citations(), to_attr="claimreview_citations"),
     )
 
 
 def _base_url(request, base_url: str | None) -> str:
+    """The site's root, without a trailing slash: the request's, else `base_url`, else the
+    setting CLAIMTRACK_BASE_URL (else http://localhost:8000)."""
     if request is not None:
-        return request.build_absolute_uri("/").rstrip("/")
-    return (base_url or getattr(settings, "CLAIMTRACK_BASE_URL", "") or DEFAULT_BASE_URL).rstrip(
-        "/"
-    )
+        root = request.build_absolute_uri("/")
+    else:
+        root = base_url or settings.CLAIMTRACK_BASE_URL or DEFAULT_BASE_URL
+    return root.rstrip("/")
 
 
 def _day(moment: datetime) -> str:
@@ -168,8 +172,8 @@ def claim_to_claimreview(
         "datePublished": _day(verdict.created_at),
         "author": {
             "@type": "Organization",
-            "name": getattr(settings, "CLAIMTRACK_ORG_NAME", "") or DEFAULT_ORG_NAME,
-            "url": getattr(settings, "CLAIMTRACK_ORG_URL", "") or root + "/",
+            "name": settings.CLAIMTRACK_ORG_NAME or DEFAULT_ORG_NAME,
+            "url": settings.CLAIMTRACK_ORG_URL or root + "/",
         },
         "reviewRating": rating,
         "itemReviewed": _item_reviewed(claim),
@@ -186,11 +190,7 @@ def _item_reviewed(claim: Claim) -> dict[str, Any]:
 
     parties = getattr(claim, "claimreview_parties", None)
     if parties is None:
-        parties = list(
-            claim.participants.filter(role__in=[ParticipantRole.CLAIMANT, ParticipantRole.SUBJECT])
-            .select_related("actor")
-            .order_by("id")
-        )
+        parties = list(_parties().filter(claim=claim))
     claimants = [row for row in parties if row.role == ParticipantRole.CLAIMANT]
     chosen = claimants or [row for row in parties if row.role == ParticipantRole.SUBJECT]
     authors = [node for row in chosen if (node := _actor_json(row.actor)) is not None]
@@ -199,11 +199,7 @@ def _item_reviewed(claim: Claim) -> dict[str, Any]:
 
     citations = getattr(claim, "claimreview_citations", None)
     if citations is None:
-        citations = list(
-            claim.citations.filter(stance__in=MAKING_STANCES)
-            .select_related("source")
-            .order_by("id")
-        )
+        citations = list(_making_citations().filter(claim=claim))
     external = getattr(claim, "claimreview_external", None)
     if external is None:
         external = list(claim.external_reviews.only("canonical_url"))

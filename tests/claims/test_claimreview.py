@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -173,8 +174,8 @@ def test_unverifiable_has_its_label_and_a_rating_value_within_the_scale(reviewer
 
 @pytest.mark.django_db
 def test_the_organization_defaults_to_claimtrack_at_the_site_root(settings, reviewer, rf):
-    del settings.CLAIMTRACK_ORG_NAME
-    del settings.CLAIMTRACK_ORG_URL
+    settings.CLAIMTRACK_ORG_NAME = ""
+    settings.CLAIMTRACK_ORG_URL = ""
     claim = reviewed_claim(reviewer, S.FALSE)
     doc = claim_to_claimreview(claim, request=rf.get("/anything/"))
     assert doc["author"] == {
@@ -281,6 +282,73 @@ def test_a_claim_without_a_verdict_has_no_claimreview(status):
     with pytest.raises(NoVerdict, match="no verdict yet") as missing:
         claim_to_claimreview(claim, base_url=BASE)
     assert isinstance(missing.value, Http404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [
+        (S.UNVERIFIED, "it is “Unverified”"),
+        (S.IN_REVIEW, "it is “In review”"),
+        # A verdict status that no review recorded (written around the workflow): not published.
+        (S.FALSE, "its “False” status has no recorded verdict review to publish"),
+    ],
+)
+def test_the_api_says_why_a_claim_has_no_claimreview(api_client, status, why):
+    claim = ClaimFactory(status=status)
+    answer = api_client.get(f"/api/v1/claims/{claim.pk}/claimreview/")
+    assert answer.status_code == 404
+    assert answer.json()["detail"] == (
+        f"Claim {claim.pk} has no verdict yet ({why}); a ClaimReview is published only once a "
+        "reviewer has recorded a verdict."
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("setting", "given", "root"),
+    [
+        ("https://claims.example/", None, "https://claims.example"),
+        ("", None, "http://localhost:8000"),
+        ("https://claims.example", "https://mirror.example/", "https://mirror.example"),
+    ],
+)
+def test_outside_a_request_urls_are_built_from_the_base_url_given_else_the_setting(
+    settings, reviewer, setting, given, root
+):
+    settings.CLAIMTRACK_BASE_URL = setting
+    settings.CLAIMTRACK_ORG_URL = ""
+    claim = reviewed_claim(reviewer, S.FALSE)
+    doc = claim_to_claimreview(claim, base_url=given)
+    assert (doc["url"], doc["author"]["url"]) == (f"{root}/claims/{claim.pk}/", f"{root}/")
+
+
+@pytest.mark.django_db
+def test_the_feed_read_through_the_api_links_to_the_site_it_was_asked_of(reviewer, api_client):
+    claim = reviewed_claim(reviewer, S.FALSE)
+    (node,) = api_client.get("/api/v1/claimreview/").json()["@graph"]
+    assert node["url"] == f"http://testserver/claims/{claim.pk}/"
+
+
+@pytest.mark.django_db
+def test_the_review_date_is_the_utc_day_whatever_the_servers_zone(monkeypatch, reviewer):
+    # 23:30 UTC on 17 May is already 18 May east of Greenwich.
+    claim = reviewed_claim(reviewer, S.FALSE, when=REVIEW_DAY)
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    try:
+        doc = claim_to_claimreview(Claim.objects.get(pk=claim.pk), base_url=BASE)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert doc["datePublished"] == "2024-05-17"
+
+
+@pytest.mark.django_db
+def test_the_json_ld_in_a_page_keeps_letters_outside_ascii_as_they_are(reviewer, client):
+    claim = reviewed_claim(reviewer, S.FALSE, statement="Le ministre a visité Dakhla à l’aube.")
+    html = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert '"claimReviewed": "Le ministre a visité Dakhla à l’aube."' in html
 
 
 @pytest.mark.django_db
@@ -534,8 +602,6 @@ def test_a_date_may_be_next_year_at_the_latest():
 
 
 def test_a_date_without_a_zone_is_utc_whatever_the_servers_zone(monkeypatch):
-    import time
-
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:
