@@ -161,7 +161,6 @@ def _from_fact_check_tools(claim: Any) -> Iterator[Any]:
         publisher = review.get("publisher")
         # What _read_record reads, and nothing more (the publisher's `site` is the review URL's).
         yield {
-            "@type": "ClaimReview",
             "claimReviewed": claim.get("text"),
             "url": review.get("url"),
             "headline": review.get("title"),
@@ -234,18 +233,18 @@ _PERSON_PATH = re.compile(
 _QID_IN_URL = re.compile(r"wikidata\.org/(?:wiki|entity)/(Q[1-9][0-9]*)\b")
 
 
-def resolve_url(value: Any, base: str = "") -> str:
+def resolve_url(value: Any, base: str) -> str:
     """An absolute http(s) URL from what a record gives: scheme-less hosts get `https://`,
-    relative paths are resolved against `base` (the page); "" when neither works."""
+    relative paths (and nothing) are resolved against `base` (the page, or ""); "" when that
+    gives no web address."""
     text = _text(value)
-    if not text:
-        return ""
     if text.startswith("//"):
         text = "https:" + text
-    elif not urlsplit(text).scheme and _HOST_LIKE.match(text):
-        text = "https://" + text
-    elif not urlsplit(text).scheme and base:
-        text = urljoin(base, text)
+    elif not urlsplit(text).scheme:
+        if _HOST_LIKE.match(text):
+            text = "https://" + text
+        elif base:
+            text = urljoin(base, text)
     try:
         _validate_url(text)
     except ValidationError:
@@ -277,7 +276,7 @@ def _claimants(value: Any) -> list[_Party]:
     """The claim's authors from `itemReviewed.author`: objects, strings, or lists of them."""
     parties = []
     for item in _items(value):
-        if isinstance(item, str) and _text(item):
+        if _text(item):  # a bare name
             parties.append(_Party(_text(item)[:_NAME_MAX_LENGTH], ActorKind.OTHER))
         elif isinstance(item, dict) and _text(item.get("name")):
             types = _types(item)
@@ -288,10 +287,9 @@ def _claimants(value: Any) -> list[_Party]:
                 if types
                 else ActorKind.OTHER
             )
-            links = _items(item.get("sameAs"))
             qids = [
                 m.group(1)
-                for link in links
+                for link in _items(item.get("sameAs"))
                 if isinstance(link, str)
                 for m in [_QID_IN_URL.search(link)]
                 if m and len(m.group(1)) <= _QID_MAX_LENGTH
@@ -352,20 +350,19 @@ def _publisher_and_authors(node: dict, review_url: str) -> tuple[str, list[dict]
                     )
             elif name:
                 organisations.append(name)
-        elif isinstance(item, str) and _text(item):
-            # A bare name: a byline.
+        elif _text(item):  # a bare name: a byline
             authors.append({"name": _text(item)[:_NAME_MAX_LENGTH], "url": ""})
 
     publisher = _first(node.get("publisher"))
-    if isinstance(publisher, dict) and not _is_person(publisher):
-        name = _text(publisher.get("name"))
+    if isinstance(publisher, dict):
+        name = "" if _is_person(publisher) else _text(publisher.get("name"))
     else:
-        name = _text(publisher) if isinstance(publisher, str) else ""
+        name = _text(publisher)  # a name, or nothing usable
     name = name or (organisations[0] if organisations else "") or domain_of(review_url)
     return name[:_PUBLISHER_NAME_MAX_LENGTH], authors
 
 
-def _read_record(node: Any, warn, base_url: str = "") -> _Record:
+def _read_record(node: Any, warn, base_url: str) -> _Record:
     """Check one ClaimReview node and pull out what the import needs, or raise RecordError."""
     if not isinstance(node, dict):
         raise RecordError("not a JSON object")

@@ -9,10 +9,19 @@ imported the file.
 import logging
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import DataError
 
 from claims.claimreview import ImportFormatError, import_claimreview
 from claims.claimreview.imports import IMPORT_MAX_RECORDS, REPORT_MAX_LINES
-from claims.models import Actor, Claim, ClaimActor, ExternalReview, RatingLabel
+from claims.models import (
+    STATEMENT_MAX_LENGTH,
+    Actor,
+    Claim,
+    ClaimActor,
+    ExternalReview,
+    RatingLabel,
+)
 from sources.models import Publisher
 from tests.factories import ActorFactory, UserFactory
 
@@ -233,7 +242,12 @@ def test_claimants_are_people_organisations_or_names_and_one_actor_is_one_claima
         {
             "@type": "Person",
             "name": "Too long a QID",
-            "sameAs": "https://wikidata.org/entity/Q" + "1" * 25,
+            "sameAs": "https://wikidata.org/entity/Q" + "1" * 20,
+        },
+        {
+            "@type": "Person",
+            "name": "The longest QID",
+            "sameAs": "https://wikidata.org/entity/Q" + "1" * 19,
         },
         {"@type": "Person", "name": "pat person", "sameAs": "https://www.wikidata.org/wiki/Q42"},
         "  ",
@@ -254,7 +268,8 @@ def test_claimants_are_people_organisations_or_names_and_one_actor_is_one_claima
         (ministry.name, Actor.Kind.GOVERNMENT_BODY, ""),
         ("Untyped Object", Actor.Kind.OTHER, ""),
         ("Q-less", Actor.Kind.PERSON, "Q7259"),
-        ("Too long a QID", Actor.Kind.PERSON, ""),
+        ("Too long a QID", Actor.Kind.PERSON, ""),  # 21 characters: more than a QID holds
+        ("The longest QID", Actor.Kind.PERSON, "Q" + "1" * 19),
     ]
 
 
@@ -343,6 +358,13 @@ def test_a_relative_review_url_is_resolved_against_the_page_the_record_names(imp
     node = record("Second.", url="dam-2", mainEntityOfPage="/checks/")
     report, reviews = imported(node, importer, base_url="https://damchecks.example/about/")
     assert reviews[-1].review_url == "https://damchecks.example/checks/dam-2"
+
+
+@pytest.mark.django_db
+def test_a_page_that_is_no_address_leaves_the_files_page_to_resolve_the_review_url(importer):
+    node = record(url="/checks/dam", mainEntityOfPage="not an address")
+    report, reviews = imported(node, importer, base_url="https://damchecks.example/about/")
+    assert (report.problems, reviews[0].review_url) == ([], "https://damchecks.example/checks/dam")
 
 
 @pytest.mark.django_db
@@ -541,6 +563,13 @@ def test_the_report_the_api_answers_counts_lists_and_sums_up_an_import(importer,
     review_ids = list(ExternalReview.objects.order_by("id").values_list("id", flat=True))
     claim_ids = list(Claim.objects.order_by("id").values_list("id", flat=True))
 
+    assert report.outcomes == [
+        (1, review_ids[0], ""),
+        (2, review_ids[0], ""),
+        (3, review_ids[1], ""),
+        (4, None, "missing url"),
+        (5, None, "not a ClaimReview"),
+    ]
     assert report.as_dict() == {
         "records": 5,
         "created": 2,
@@ -592,3 +621,70 @@ def test_a_file_with_more_records_than_one_import_reads_is_cut_there_and_says_so
     assert (report.records, report.created) == (3, 3)
     assert report.warnings == ["only the first 3 records were read; split the file"]
     assert IMPORT_MAX_RECORDS == 5000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("failure", "line"),
+    [
+        (RuntimeError("x" * 300), f"could not be imported (RuntimeError: {'x' * 200})"),
+        (DataError("y" * 300), f"the database refused it (DataError: {'y' * 200})"),
+        (
+            ValidationError({"title": ["Too shouty."], "label": ["Unknown.", "Empty."]}),
+            "title: Too shouty.; label: Unknown.; label: Empty.",
+        ),
+        (ValidationError("Not a review."), "Not a review."),
+    ],
+)
+def test_a_record_that_fails_while_written_is_skipped_with_why_and_leaves_nothing(
+    importer, monkeypatch, failure, line
+):
+    real = ExternalReview.save
+
+    def failing(self, *args, **kwargs):
+        if self.claim.statement.startswith("Breaks"):
+            raise failure
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExternalReview, "save", failing)
+    report, reviews = imported([record("Breaks on saving."), record()], importer)
+    reason = line.split(" (")[0] if "(" in line else "invalid"
+    assert report.problems == [f"record 1: {line}"]
+    assert report.outcomes[0] == (1, None, reason)
+    assert list(Claim.objects.values_list("statement", flat=True)) == [record()["claimReviewed"]]
+    assert len(reviews) == 1
+
+
+@pytest.mark.django_db
+def test_long_values_in_a_skipped_records_line_are_cut(importer):
+    data = [
+        record(**{"@type": "T" * 100}),
+        record(url="https://web.archive.org/web/" + "2" * 200 + "/"),
+        record(url="https://web.archive.org/web/2024/ftp://" + "b" * 200),
+    ]
+    report = import_claimreview(data, user=importer)
+    assert report.problems == [
+        f"record 1: not a ClaimReview: @type is {'T' * 60!r}",
+        "record 2: url is an archive link that does not name the review: "
+        + ("https://web.archive.org/web/" + "2" * 200)[:100],
+        "record 3: url is not a web address: "
+        + repr(("https://web.archive.org/web/2024/ftp://" + "b" * 200)[:100]),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_statement_of_the_longest_length_a_claim_holds_is_imported(importer):
+    statement = "S" * STATEMENT_MAX_LENGTH
+    report, (review,) = imported(record(statement), importer)
+    assert review.claim.statement == statement
+    report, _ = imported(record(statement + "S"), importer)
+    assert report.problems == [
+        f"record 1: claimReviewed is longer than {STATEMENT_MAX_LENGTH} characters"
+    ]
+
+
+@pytest.mark.django_db
+def test_an_author_that_is_blank_or_not_a_name_is_left_out(importer):
+    report, (review,) = imported(record(author=["  ", 42, None, {"@type": "Person"}]), importer)
+    assert review.authors == []
+    assert review.publisher.name == "damchecks.example"
