@@ -11,6 +11,7 @@ import ast
 import difflib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -56,6 +57,13 @@ MODULES: dict[str, list[str]] = {
         "tests/api/test_errors_api.py",
     ],
     "claims/claimreview/ratings.py": ["tests/claims/test_claimreview.py"],
+    "claims/claimreview/export.py": [
+        "tests/claims/test_claimreview.py",
+        "tests/claims/test_claimreview_schema.py",
+        "tests/claims/test_public_pages.py",
+        "tests/api/test_workflow_api.py",
+        "tests/api/test_verdict_integrity_api.py",
+    ],
     "claims/claimreview/imports.py": [
         "tests/claims/test_claimreview.py",
         "tests/claims/test_claimreview_import.py",
@@ -323,5 +331,45 @@ def write_results(results: list[ModuleResult], notes: str = "") -> None:
 
 
 def load_result(module: str) -> ModuleResult | None:
+    """The module's last run here (its scratch copy), else its row in the results file (a run
+    on another machine), else None."""
     path = SCRATCH / module_name(module) / "result.json"
-    return ModuleResult(**json.loads(path.read_text())) if path.exists() else None
+    if path.exists():
+        return ModuleResult(**json.loads(path.read_text()))
+    return _recorded_result(module)
+
+
+_ROW = re.compile(  # | `module` | mutants | killed | survived | equivalent | not checked |
+    r"^\| `(?P<module>[^`]+)` \| (?P<mutants>\d+) \| (?P<killed>\d+) \| \d+ \| \d+ "
+    r"\| (?P<unchecked>\d+) \|"
+)
+_LISTED = re.compile(r"^- `(?P<mutant>[^`]+)`: (?P<rest>.*)$")
+
+
+def _recorded_result(module: str) -> ModuleResult | None:
+    """The module's result as docs/mutation-results.md records it: its row, its survivors and
+    its equivalents (so that rewriting the file keeps the modules not run again)."""
+    if not RESULTS_FILE.exists():
+        return None
+    result, section = None, ""
+    prefix = module_name(module) + "."
+    for line in RESULTS_FILE.read_text().splitlines():
+        if line.startswith("## "):
+            section = line
+        row = _ROW.match(line)
+        if row and row["module"] == module:
+            result = ModuleResult(
+                module=module,
+                mutants=int(row["mutants"]),
+                killed=int(row["killed"]),
+                not_checked=int(row["unchecked"]),
+            )
+        listed = _LISTED.match(line)
+        if result is None or not listed or not listed["mutant"].startswith(prefix):
+            continue
+        if section.startswith("## Surviving"):
+            result.survived.append(listed["mutant"])
+            result.diffs[listed["mutant"]] = listed["rest"].strip("`")
+        elif section.startswith("## Equivalent"):
+            result.equivalent.append(listed["mutant"])
+    return result
