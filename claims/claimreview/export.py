@@ -55,7 +55,6 @@ class NoVerdict(Http404):
     """The claim has no verdict, so there is no ClaimReview to give (→ 404 with this message)."""
 
     def __init__(self, claim: Claim):
-        self.claim = claim
         label = LABEL[ClaimStatus(claim.status)]
         if claim.status in VERDICTS:
             reason = f"its “{label}” status has no recorded verdict review to publish"

@@ -285,6 +285,21 @@ def test_a_claim_without_a_verdict_has_no_claimreview(status):
 
 
 @pytest.mark.django_db
+def test_the_feed_reads_other_fact_checkers_reviews_in_one_query_whatever_their_number(
+    reviewer, importer, django_assert_num_queries
+):
+    reviewed = [reviewed_claim(reviewer, v) for v in (S.FALSE, S.CONFIRMED)]
+    for claim in reviewed:
+        for site in ("one", "two"):
+            record = one(claimReviewed=claim.statement, url=f"https://{site}.example/{claim.pk}")
+            import_claimreview(record, user=importer)
+    with django_assert_num_queries(5):
+        feed = claimreview_graph(with_claimreview_relations(Claim.objects.all()), base_url=BASE)
+    assert len(feed["@graph"]) == 2
+    assert "one.example" not in json.dumps(feed)  # their reviews are never our appearances
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("status", "why"),
     [
@@ -311,6 +326,7 @@ def test_the_api_says_why_a_claim_has_no_claimreview(api_client, status, why):
         ("https://claims.example/", None, "https://claims.example"),
         ("", None, "http://localhost:8000"),
         ("https://claims.example", "https://mirror.example/", "https://mirror.example"),
+        ("https://example.org/BOX/", None, "https://example.org/BOX"),  # only the slash goes
     ],
 )
 def test_outside_a_request_urls_are_built_from_the_base_url_given_else_the_setting(
