@@ -280,16 +280,22 @@ def _refine(quote: str, text: str, start: int, end: int) -> tuple[float, int, in
 
 
 def _fuzzy_window(quote: str, text: str, offset: int = 0) -> tuple[float, int, int] | None:
-    """The best window of `text` for `quote` at or above the threshold, as (score, start, end)."""
+    """The best window of `text` for `quote` at or above the threshold, as (score, start, end).
+
+    The alignment finds the window of the quote's length most like it; only the refined span is
+    judged against the threshold: a passage that gained or lost words may be above it although
+    no window of the quote's length is. (A text no longer than the quote is refined as a whole.)
+    """
     if not text:
         return None
     if len(quote) >= len(text):
-        score = fuzz.ratio(quote, text)
-        return (score, offset, offset + len(text)) if score >= FUZZY_THRESHOLD else None
-    aligned = fuzz.partial_ratio_alignment(quote, text, score_cutoff=FUZZY_THRESHOLD)
-    if aligned is None:
-        return None
-    score, start, end = _refine(quote, text, aligned.dest_start, aligned.dest_end)
+        start, end = 0, len(text)
+    else:
+        aligned = fuzz.partial_ratio_alignment(quote, text, score_cutoff=_PLACE_SCORE_CUTOFF)
+        if aligned is None:
+            return None
+        start, end = aligned.dest_start, aligned.dest_end
+    score, start, end = _refine(quote, text, start, end)
     return (score, offset + start, offset + end) if score >= FUZZY_THRESHOLD else None
 
 

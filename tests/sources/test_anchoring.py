@@ -832,6 +832,44 @@ def test_of_two_edited_copies_the_context_decides_only_between_equally_good_ones
     assert (found.start, found.end) == (copies[meant], copies[meant] + len(ACCORD))
 
 
+@pytest.mark.parametrize(
+    ("text", "quote", "found_text", "score"),
+    [
+        # Words added inside the passage: no window of the quote's length is 85 % like it, the
+        # passage as a whole is.
+        (
+            "Yesterday the minister signed the long-awaited accord on friday in rabat, aides said.",
+            "the minister signed the accord on friday in rabat",
+            "the minister signed the long-awaited accord on friday in rabat",
+            88.3,
+        ),
+        # Words dropped at the end of the passage.
+        (
+            "Reports say turnout rose to 62 percent, the highest since 2011.",
+            "Turnout rose to 62 percent, the highest since 2011, officials said",
+            "turnout rose to 62 percent, the highest since 2011",
+            86.2,
+        ),
+        # A text no longer than the quote: refined too, not compared whole.
+        (
+            "Yesterday Turnout rose to 62 percent, the highest since 2011, said",
+            "Turnout rose to 62 percent, the highest since 2011, officials said",
+            "Turnout rose to 62 percent, the highest since 2011, said",
+            91.8,
+        ),
+    ],
+)
+def test_an_edited_passage_as_like_the_quote_as_the_threshold_is_found_whatever_its_length(
+    text, quote, found_text, score
+):
+    found = anchor_quote(text, quote)
+    assert (found.state, text[found.start : found.end], found.score) == (
+        Anchoring.FUZZY,
+        found_text,
+        score,
+    )
+
+
 def test_a_word_inserted_before_the_last_one_leaves_the_whole_passage_in_the_span():
     quote = "the recent large acquisition of American military equipment by Morocco"
     text = "The recent large acquisition of American military equipment by nearby Morocco."
