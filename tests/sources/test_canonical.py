@@ -1,6 +1,6 @@
 import pytest
 
-from sources.canonical import canonicalize_url, domain_of, unwrap_archive_url
+from sources.canonical import canonicalize_url, domain_of, is_archive_url, unwrap_archive_url
 
 CANONICAL = [
     # scheme and host case; http and https are the same article
@@ -166,3 +166,43 @@ def test_an_archive_url_is_unwrapped_to_the_page_it_preserves(url, original, arc
 def test_an_archived_page_belongs_to_the_original_sites_domain():
     assert domain_of("https://web.archive.org/web/2020/https://www.one.example/a") == "one.example"
     assert domain_of("https://archive.ph/AbCd") == "archive.ph"  # no original named
+
+
+W = "https://web.archive.org/web/2020/"
+
+
+@pytest.mark.parametrize(
+    ("url", "original"),
+    [
+        # The archive's own host with www.: still the archive.
+        ("https://www.web.archive.org/web/2020/https://example.com/a", "https://example.com/a"),
+        # An original written percent-encoded is decoded; one that is not stays as it is.
+        (W + "http%3A//example.com/a%20b", "http://example.com/a b"),
+        (W + "https://example.com/a%20b", "https://example.com/a%20b"),
+        # Archives collapse the "//" after the scheme; it is put back.
+        (W + "https:/example.com/a", "https://example.com/a"),
+        (W + "http:/example.com/a", "http://example.com/a"),
+        # A scheme in capitals is a scheme; none at all is https.
+        (W + "HTTPS://example.com/a", "HTTPS://example.com/a"),
+        (W + "example.com/a", "https://example.com/a"),
+    ],
+)
+def test_the_original_an_archive_names_is_read_as_a_browser_would(url, original):
+    assert unwrap_archive_url(url) == (original, url)
+
+
+@pytest.mark.parametrize(
+    ("url", "archived"),
+    [
+        ("https://web.archive.org/web/2020/https://example.com/a", True),
+        ("https://archive.ph/AbCd", True),  # an archive, though it does not name the original
+        ("https://example.com/a", False),
+        ("https://archive.example/web/2020/https://example.com/a", False),
+    ],
+)
+def test_a_url_is_an_archives_when_its_host_is_a_known_archive(url, archived):
+    assert is_archive_url(url) is archived
+
+
+def test_what_is_not_a_string_is_no_archive_url():
+    assert unwrap_archive_url(None) == (None, "")
