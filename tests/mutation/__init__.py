@@ -8,7 +8,9 @@ equivalent mutant, one that no test can tell apart; any other survivor is a gap 
 """
 
 import ast
+import contextlib
 import difflib
+import fcntl
 import json
 import os
 import re
@@ -181,14 +183,23 @@ def run_mutmut(work: Path, time_cap: float) -> bool:
         try:
             process.wait(timeout=time_cap)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            _stop(process)
             return False
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): mutmut runs in a session of its own and would go on
+            # writing verdicts into the scratch copy beside the next run's.
+            _stop(process)
+            raise
     return True
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def mutated_line(work: Path, module: str, mutant: str) -> str:
@@ -244,7 +255,27 @@ def collect(module: str, work: Path, seconds: float) -> ModuleResult:
     return result
 
 
+@contextlib.contextmanager
+def _only_run(module: str):
+    """Holds the module's lock: two runs in one scratch copy mix their verdicts."""
+    SCRATCH.mkdir(exist_ok=True)
+    with (SCRATCH / f"{module_name(module)}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(
+                f"{module}: another run is mutating it (mutants/{module_name(module)}/); wait "
+                "for it to finish or stop it first"
+            ) from None
+        yield
+
+
 def run_module(module: str, time_cap: float) -> ModuleResult:
+    with _only_run(module):
+        return _run_module(module, time_cap)
+
+
+def _run_module(module: str, time_cap: float) -> ModuleResult:
     print(f"\n==> mutating {module} (cap {time_cap:.0f} s) against {' '.join(MODULES[module])}")
     work = prepare(module)
     started = time.monotonic()

@@ -1,6 +1,7 @@
 """python -m tests.mutation [MODULE …] | --all | --changed [BASE]   (docs/testing.md)"""
 
 import argparse
+import signal
 import sys
 
 from tests.mutation import (
@@ -42,6 +43,8 @@ def main() -> int:
         help="rewrite docs/mutation-results.md from the last result of every module",
     )
     args = parser.parse_args()
+    # Stopped with SIGTERM, stop mutmut too (run_mutmut does on any exception).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     if args.changed is not None:
         modules = changed_modules(args.changed or None)
