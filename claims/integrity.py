@@ -317,7 +317,8 @@ def _keyed_changes(field, label, judged, now, key, describe) -> list[dict]:
             "judged": describe(before.get(k)),
             "now": describe(after.get(k)),
         }
-        for k in sorted(before.keys() | after.keys())  # (actor id, role): ids by number
+        # Keys sort as they are: (actor id, role) by id as a number, (code, role) by code.
+        for k in sorted(before.keys() | after.keys())
         if describe(before.get(k)) != describe(after.get(k))
     ]
 
