@@ -1045,3 +1045,36 @@ class ExternalReview(models.Model):
         if self.rating_label is not None:
             self.rating = self.rating_label.bucket
         super().save(*args, **kwargs)
+
+
+class ClaimTally(models.Model):
+    """A change to the number of claims of one status and kind that concern a pair of countries
+    (`country` = `other`: the country alone; both empty: every claim). Written only by the
+    database's triggers (claims.stats), in the transaction of the write it counts; summed when
+    read, and compacted now and then."""
+
+    country = models.CharField(max_length=2, blank=True)
+    other = models.CharField(max_length=2, blank=True)
+    status = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30)
+    n = models.BigIntegerField()
+
+    class Meta:
+        # Both cover `n`, so that a read is an index-only scan once the rows are vacuumed.
+        indexes = [
+            models.Index(
+                fields=["country", "other", "status", "kind"],
+                include=["n"],
+                name="claims_tally_key",
+            ),
+            # Each country alone, for the counts per country over every claim.
+            models.Index(
+                fields=["other", "status", "kind"],
+                include=["n"],
+                condition=Q(country=F("other")),
+                name="claims_tally_selves",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country or '*'}/{self.other or '*'} {self.status} {self.kind}: {self.n:+}"

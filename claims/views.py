@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Count
 from django.urls import reverse
 from django_countries import countries as all_countries
 from drf_spectacular.types import OpenApiTypes
@@ -51,6 +50,7 @@ from claims.serializers import (
     SuggestionSerializer,
     external_review_fields,
 )
+from claims.stats import claim_stats
 from claims.suggestions import source_mentions, source_suggestions
 from claims.workflow import (
     REVIEW_PERMISSION,
@@ -145,6 +145,9 @@ class ClaimViewSet(ResourceViewSet):
     pagination_class = ClaimPagination
     renderer_classes = [FastJSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
     required_permissions: list[str] | None = None  # set per action (RolePermission)
+    # Its reads depend on the data and the request alone: claimtrack.response_cache may answer
+    # anonymous ones from the cache.
+    cache_anonymous_reads = True
 
     def get_renderers(self):
         # CSV exports the list; a created or updated claim is not a CSV (it rendered as nothing).
@@ -318,29 +321,9 @@ class ClaimViewSet(ResourceViewSet):
     @action(detail=False, pagination_class=None, renderer_classes=[renderers.JSONRenderer])
     def stats(self, request):
         """Counts for a dashboard, under the same filters as the list."""
-        claims = self.filter_queryset(Claim.objects.all()).order_by()
-
-        def counts(queryset, field):
-            rows = queryset.values_list(field).annotate(n=Count("id")).order_by("-n")
-            return {key: n for key, n in rows}
-
-        by_status = counts(claims, "status")
-        by_country = dict(
-            sorted(
-                ClaimCountry.objects.filter(claim__in=claims.values("pk"))
-                .claims_per_country()
-                .items(),
-                key=lambda item: -item[1],
-            )
-        )
-        return Response(
-            {
-                "total": sum(by_status.values()),
-                "by_status": by_status,
-                "by_kind": counts(claims, "kind"),
-                "by_country": by_country,
-            }
-        )
+        filters = ClaimFilterSet(request.query_params, Claim.objects.all(), request=request)
+        filters.filtered()  # 400 on an invalid filter, naming it
+        return Response(claim_stats(filters))
 
 
 @extend_schema_view(
