@@ -63,6 +63,7 @@ class Arm:
     database: str = "claims"  # Datasette names a database after its file
     database_url: str = ""  # another database than --database-url (the 10k data set)
     extra: list[str] = field(default_factory=list)  # more gunicorn options
+    cached: bool = False  # claimtrack: anonymous reads answered from the response cache
 
     @property
     def label(self) -> str:
@@ -109,6 +110,8 @@ class Arm:
             # The production cache (throttle counters, sessions); without it the database's
             # cache table, a write per request.
             env["REDIS_URL"] = args.redis_url or ""
+            # P2 measures claimtrack without its response cache, and with it (its own arm).
+            env["CLAIMTRACK_RESPONSE_CACHE"] = "1" if self.cached else "0"
         return env
 
     def at(self, path: str) -> str:
@@ -345,7 +348,9 @@ def search_matches(database_url: str, term: str) -> int:
 def vacuum(database_url: str) -> None:
     """VACUUM ANALYZE the claims tables, as autovacuum would some time after a bulk load:
     it also merges the GIN index's pending list, which otherwise every search scans."""
-    tables = "claims_claim, claims_claimactor, claims_claimcountry, claims_citation"
+    tables = (
+        "claims_claim, claims_claimactor, claims_claimcountry, claims_citation, claims_claimtally"
+    )
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"VACUUM (ANALYZE) {tables}")
 
@@ -684,14 +689,29 @@ SEARCH = "claimtrack q= search, broad"
 SEARCH_NARROW = "claimtrack q= search, narrow"
 STATS, STATS_SQL_LABEL = (
     f"claimtrack stats/?country={COUNTRY}",
-    "the same aggregate, SQL via psycopg",
+    f"the aggregate of stats/?country={COUNTRY}, SQL via psycopg",
 )
+CACHED = "claimtrack cached (1w)"
+# P5': the stats under filters the running totals answer, and two they do not.
+STATS_QUERIES = [
+    ("claimtrack stats/, no filter", ""),
+    (STATS, f"country={COUNTRY}"),
+    (f"claimtrack stats/?country={COUNTRY}&status=false,misleading",
+     f"country={COUNTRY}&status=false,misleading"),
+    ("claimtrack stats/?country=US&kind=meeting", "country=US&kind=meeting"),
+    ("claimtrack stats/?status=confirmed", "status=confirmed"),
+    (f"claimtrack stats/?country={COUNTRY}&q=fisheries (counted)",
+     f"country={COUNTRY}&q=fisheries"),
+    (f"claimtrack stats/?country={COUNTRY},DZ (counted)", f"country={COUNTRY},DZ"),
+]  # fmt: skip
 TARGETS = {
-    "P1": "≥ 0.5×",
-    "P2": "≥ 1.0×",
+    "P1": "≥ 0.6×",
+    "P1 latency": "≤ 1.6×",
+    "P2": "≥ 0.6×",
+    "P2 cached": "≥ 1.5×",
     "P3": "≤ 1.5×",
     "P4": "≤ 3×",
-    "P5": "≤ 2×",
+    "P5'": "≤ 50 ms",
     "P6": "≥ 1.6×",
     "P7": "≤ 1.1×",
     "P8": "≥ 0.1×",
@@ -732,18 +752,25 @@ def ratios(scenarios: list[Scenario], extra: dict) -> list[tuple[str, str, str, 
             rows.append((number, what, f"{value:.2f}×", TARGETS[number], met(number, value)))
 
     one, two, lat = ONE_PROCESS, TWO_WORKERS, ONE_AT_A_TIME
-    add("P1", "claimtrack / floor throughput, 2 workers each",
-        get(two, "claimtrack (2w)"), get(two, "floor (2w)"), "rps")  # fmt: skip
-    add("P2", "claimtrack / Datasette throughput, one process each",
+    add("P1", "claimtrack / floor throughput, one process each",
+        get(one, "claimtrack (1w)"), get(one, "floor (1w)"), "rps")  # fmt: skip
+    add("P1 latency", "claimtrack / floor first page, one request at a time, p50",
+        get(lat, f"claimtrack {FIRST}"), get(lat, f"floor {FIRST}"), "p50_ms")  # fmt: skip
+    add("P2", "claimtrack (response cache off) / Datasette throughput, one process each",
         get(one, "claimtrack (1w)"), get(one, "datasette"), "rps")  # fmt: skip
+    add("P2 cached", "claimtrack with its response cache / Datasette throughput, one process each",
+        get(one, CACHED), get(one, "datasette"), "rps")  # fmt: skip
     add("P3", "claimtrack page 1,000 deep / first page, p50",
         get(lat, f"claimtrack {DEEP}"), get(lat, f"claimtrack {FIRST}"), "p50_ms")  # fmt: skip
     add("P4", f"claimtrack q={extra.get('search')} (broad) / country filter, p50",
         get(lat, SEARCH), get(lat, f"claimtrack {FIRST}"), "p50_ms")  # fmt: skip
     add("P4", f"claimtrack q={extra.get('search_narrow')} (narrow) / country filter, p50",
         get(lat, SEARCH_NARROW), get(lat, f"claimtrack {FIRST}"), "p50_ms")  # fmt: skip
-    add("P5", "claimtrack stats / the SQL aggregate run directly, p50",
-        get(STATS_SCENARIO, STATS), get(STATS_SCENARIO, STATS_SQL_LABEL), "p50_ms")  # fmt: skip
+    for label, _query in STATS_QUERIES:
+        answer = get(STATS_SCENARIO, label)
+        if answer:
+            rows.append(("P5'", f"{label}, p50", f"{answer.p50_ms:.1f} ms", TARGETS["P5'"],
+                         met("P5'", answer.p50_ms)))  # fmt: skip
     add("P6", "claimtrack throughput, 2 workers / 1 worker",
         get(two, "claimtrack (2w)"), get(one, "claimtrack (1w)"), "rps")  # fmt: skip
     memory = extra.get("memory")
@@ -1066,6 +1093,7 @@ def build_scenarios(args, by_label: dict[str, Arm], sessions: dict[str, str]) ->
             ONE_PROCESS,
             page("floor (1w)", "floor (1w)")
             + page("claimtrack (1w)", "claimtrack (1w)")
+            + page("claimtrack-cached (1w)", CACHED)
             + page("datasette", "datasette"),
             args.connections,
         )
@@ -1093,7 +1121,10 @@ def build_scenarios(args, by_label: dict[str, Arm], sessions: dict[str, str]) ->
             Scenario(
                 STATS_SCENARIO,
                 [
-                    Target(STATS, ct.at(f"/api/v1/claims/stats/?country={COUNTRY}")),
+                    *(
+                        Target(label, ct.at(f"/api/v1/claims/stats/?{query}"))
+                        for label, query in STATS_QUERIES
+                    ),
                     Target(STATS_SQL_LABEL, sql=STATS_SQL, database_url=args.database_url),
                 ],
                 1,
@@ -1145,6 +1176,32 @@ def check_stats(ct: Arm, args) -> list[str]:
         api = json.loads(answer.read())
     sql = stats_from_sql(args.database_url)
     return [] if api == sql else [f"stats differ: API {api} against SQL {sql}"]
+
+
+def _get(url: str) -> tuple[dict, str]:
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        return json.loads(answer.read()), answer.headers.get("X-Cache", "")
+
+
+def check_cache(arm: Arm, args) -> list[str]:
+    """The cached arm answers a repeated read from its cache, and a write made behind its back
+    (psycopg, as psql would) shows in the very next read; the write is then undone."""
+    url = arm.url()
+    _get(url)
+    body, cache = _get(url)
+    problems = [] if cache == "hit" else [f"{arm.label}: a repeated read was a {cache!r}"]
+    claim = body["results"][0]
+    changed = claim["statement"] + " (changed by the benchmark)"
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        update = "UPDATE claims_claim SET statement = %s WHERE id = %s"
+        conn.execute(update, [changed, claim["id"]])
+        try:
+            after, cache = _get(url)
+        finally:
+            conn.execute(update, [claim["statement"], claim["id"]])
+    if after["results"][0]["statement"] != changed:
+        problems.append(f"{arm.label}: a stale answer ({cache}) after a committed write")
+    return problems
 
 
 def check_admin(url: str, session: str) -> list[str]:
@@ -1210,6 +1267,8 @@ def main(argv=None) -> int:
             arms.append(Arm("datasette", "datasette", 1, database=args.sqlite.stem))
         else:
             arms.append(Arm(kind, kind, 1))
+            if kind == "claimtrack" and "headline" in args.only and args.redis_url:
+                arms.append(Arm("claimtrack-cached", kind, 1, cached=True))
             if not args.smoke and "headline" in args.only:
                 arms.append(Arm(kind, kind, args.workers))
     if "claimtrack" in wanted and args.small_database_url:
@@ -1237,6 +1296,8 @@ def main(argv=None) -> int:
             [a for a in live if a.workers == 1 and a.name != "claimtrack@small"], args
         )
         ct = by_label.get("claimtrack (1w)")
+        if CACHED in by_label:
+            problems += check_cache(by_label[CACHED], args)
         sessions = {}
         if ct and "stats" in args.only:
             problems += check_stats(ct, args)

@@ -176,6 +176,13 @@ elif env_bool("CLAIMTRACK_DATABASE_CACHE", default=not DEBUG):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Anonymous reads of the claims API answered from the cache, keyed by the database snapshot
+# they were read in (claimtrack.response_cache: never stale). On by default with Redis, the cache
+# every worker shares; only on PostgreSQL without read replicas.
+CLAIMTRACK_RESPONSE_CACHE = env_bool("CLAIMTRACK_RESPONSE_CACHE", default=bool(REDIS_URL))
+# How long an answer is kept (unread answers of older snapshots expire with it).
+CLAIMTRACK_RESPONSE_CACHE_SECONDS = env_int("CLAIMTRACK_RESPONSE_CACHE_SECONDS", 300, minimum=1)
+
 # --- applications and request handling ---
 
 INSTALLED_APPS = [
@@ -205,6 +212,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Before sessions, CSRF and authentication: an anonymous read answered from the cache
+    # needs none of them (it keeps the headers of the middleware above).
+    "claimtrack.response_cache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -48,7 +48,8 @@ def test_import_and_copy_write_the_same_claims_and_leave_the_data_as_it_was(gene
 
 
 def test_a_ratio_meets_its_target_in_the_direction_the_target_points():
-    assert met("P1", 0.5) == "met" and met("P1", 0.49) == "**missed**"
+    assert met("P1", 0.6) == "met" and met("P1", 0.59) == "**missed**"
+    assert met("P5'", 50.0) == "met" and met("P5'", 50.1) == "**missed**"  # milliseconds
     assert met("P4", 3.0) == "met" and met("P4", 3.2) == "**missed**"
     assert met("P13", 100.0) == "met" and met("P13", 100.1) == "**missed**"  # milliseconds
 
