@@ -1,5 +1,6 @@
 """Building blocks shared by every API resource: strict serializers, multi-value filters."""
 
+import copy
 import re
 
 import django_filters
@@ -204,6 +205,27 @@ class FilterSet(filters.FilterSet):
     "[invalid name] is in".
     """
 
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter deep-copies every filter for each request (~1.4 ms of a ~6 ms list
+        # request); a shallow copy of each filter does what that copy is for, giving this
+        # request's filters their own `parent` and `model`: the rest of a filter is read-only
+        # configuration. A filter with `method=` gets a FilterMethod bound to its copy.
+        base_filters = self.base_filters
+        self.base_filters = {}
+        try:
+            super().__init__(data, queryset, request=request, prefix=prefix)
+        finally:
+            self.base_filters = base_filters
+        model = self.queryset.model
+        self.filters = {}
+        for name, base in base_filters.items():
+            filter_ = copy.copy(base)
+            filter_.extra = dict(base.extra)
+            if base.method is not None:
+                filter_.method = base.method  # a FilterMethod bound to this copy
+            filter_.model, filter_.parent = model, self
+            self.filters[name] = filter_
+
     def filtered(self):
         """The filtered queryset; invalid values answer 400 naming the parameter (as
         django-filter's DRF backend does)."""
@@ -212,6 +234,14 @@ class FilterSet(filters.FilterSet):
         return self.qs
 
     def get_form_class(self):
+        # The same for every request of a filter set: built once per class (Django copies a
+        # form class's fields into each form it makes, so sharing the class is safe).
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = self._build_form_class()
+        return cls._form_class
+
+    def _build_form_class(self):
         form_class = super().get_form_class()
         for field in form_class.base_fields.values():
             if hasattr(field.help_text, "__html__"):

@@ -4,8 +4,11 @@ has a human label and its help rendered (code as <code>, never raw Markdown back
 from html.parser import HTMLParser
 
 import pytest
+from django.http import QueryDict
 from rest_framework.test import APIClient
 
+from claims.filters import ClaimFilterSet
+from claims.models import Claim
 from claimtrack.urls import v1
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +106,22 @@ def test_the_lists_with_filters_are_all_checked():
         "events",
         "citations",
     }
+
+
+def test_each_filter_set_gets_its_own_filters_bound_to_it_and_leaves_the_class_alone():
+    """The filters are copied per request (shallowly): two requests' filter sets never share a
+    filter, a `method=` filter calls its own filter set, and the class keeps no request."""
+    first = ClaimFilterSet(QueryDict("country=MA"), Claim.objects.all())
+    second = ClaimFilterSet(QueryDict("country=US"), Claim.objects.all())
+
+    for name, filter_ in first.filters.items():
+        assert filter_ is not second.filters[name]
+        assert filter_ is not ClaimFilterSet.base_filters[name]
+        assert filter_.parent is first and second.filters[name].parent is second
+    country = first.filters["country"]
+    assert country.filter.f is country  # the FilterMethod calls this copy's filter set
+    assert not hasattr(ClaimFilterSet.base_filters["country"], "parent")
+    assert first.is_valid() and second.is_valid()
+    assert first.form.cleaned_data["country"] == ["MA"]
+    assert second.form.cleaned_data["country"] == ["US"]
+    assert first.get_form_class() is second.get_form_class()  # built once per class
