@@ -31,6 +31,9 @@ from claimtrack.api import (
 from sources.filters import publisher_q
 
 Q_MAX_LENGTH = 500
+# A list ordered by relevance ranks the newest this many matches of `q` (docs/api.md): the
+# cost of ranking grows with the candidates, not with the archive.
+RANKED_MATCHES = 1000
 
 
 class ClaimFilterSet(FilterSet):
@@ -166,12 +169,16 @@ class ClaimFilterSet(FilterSet):
         model = Claim
         fields = []
 
-    def __init__(self, *args, id_bound: tuple[str, int] | None = None, **kwargs):
+    def __init__(
+        self, *args, id_bound: tuple[str, int] | None = None, ranked: bool = False, **kwargs
+    ):
         # A list page after a cursor (claimtrack.pagination.Position.id_bound): the page's id
         # bound, repeated in the country subquery so that it starts at the cursor instead of
-        # reading every newer row of the country.
+        # reading every newer row of the country. `ranked`: the list is ordered by search
+        # rank, which ranks the newest RANKED_MATCHES matches of `q` only.
         super().__init__(*args, **kwargs)
         self.id_bound = id_bound
+        self.ranked = ranked
 
     def _country_rows(self, codes):
         rows = ClaimCountry.objects.filter(country__in=codes)
@@ -246,7 +253,9 @@ class ClaimFilterSet(FilterSet):
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
-        return queryset.search(value) if value else queryset
+        if not value:
+            return queryset
+        return queryset.search(value, ranked=RANKED_MATCHES if self.ranked else None)
 
 
 class ExternalReviewFilterSet(FilterSet):

@@ -293,11 +293,14 @@ class ClaimViewSet(ResourceViewSet):
             )
         # The page's position (ordering, cursor) read once; its id bound handed to the filters.
         position = self.paginator.position(request, self)
+        # The page's ids and the one field its cursor needs (rank is computed, not stored).
+        keys = ["id"] if position.field in ("id", "rank") else ["id", position.field]
         filters = ClaimFilterSet(
             request.query_params,
-            Claim.objects.only("id", *self.ordering_fields),
+            Claim.objects.only(*keys),
             request=request,
             id_bound=position.id_bound,
+            ranked=position.field == "rank",
         )
         # The page's keys (and what its cursor needs); then the page's representations, built
         # by the database on PostgreSQL (claims.representation).

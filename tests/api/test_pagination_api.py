@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import connection
 
+from claims import filters
 from claimtrack.pagination import MAX_CURSOR_LENGTH, MAX_ID
 from tests.factories import ClaimFactory, SourceFactory
 
@@ -184,6 +185,31 @@ def test_the_second_page_of_a_search_ordered_by_relevance_continues_the_first(ap
     assert set(walked[3:]) == {c.pk for c in weak}
     back = api_client.get(pages[2]["previous"]).json()
     assert ids(back) == ids(pages[1])
+
+
+@pytest.mark.postgres
+def test_relevance_ranks_the_newest_matches_and_newest_first_reaches_them_all(
+    api_client, monkeypatch
+):
+    """A broad word: the relevance order ranks the newest RANKED_MATCHES matches (the oldest,
+    most relevant claim is beyond them); ordering by id walks every match."""
+    monkeypatch.setattr(filters, "RANKED_MATCHES", 3)
+    oldest = ClaimFactory(statement="Phosphate phosphate phosphate phosphate exports.")
+    newer = [ClaimFactory(statement=f"Phosphate, note {n}.") for n in range(4)]
+    strongest_newest = ClaimFactory(statement="Phosphate phosphate exports, latest.")
+
+    ranked = ids(api_client.get(LIST, {"q": "phosphate"}).json())
+    everything = [
+        pk
+        for page in pages_forward(
+            api_client, LIST, {"q": "phosphate", "ordering": "-id", "page_size": 2}
+        )
+        for pk in ids(page)
+    ]
+
+    assert ranked[0] == strongest_newest.pk
+    assert set(ranked) == {strongest_newest.pk, newer[3].pk, newer[2].pk}
+    assert everything == [strongest_newest.pk, *(c.pk for c in reversed(newer)), oldest.pk]
 
 
 @pytest.mark.postgres
