@@ -886,7 +886,8 @@ def write_report(path: Path, args, facts, extra, scenarios, problems, unavailabl
                 if record.get("load_average")
                 else ""
             )
-            + ".",
+            + "."
+            + (f" {record['note']}." if record.get("note") else ""),
         ]
     if extra.get("export_seconds") is not None:
         size = args.sqlite.stat().st_size / 2**20 if args.sqlite.exists() else 0
