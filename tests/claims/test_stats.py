@@ -2,6 +2,7 @@
 counting the claims would answer, whatever wrote the claims and in whatever order."""
 
 import contextlib
+import json
 import random
 import threading
 from io import StringIO
@@ -328,3 +329,23 @@ def test_the_command_checks_compacts_and_recounts_the_totals():
     assert "MA/MA false other: totals off by +2" in out.getvalue()
     call_command("compact_tallies", "--recount", stdout=out)
     call_command("compact_tallies", "--check", stdout=out)
+
+
+def test_import_claims_counts_its_claims_in_the_totals_and_folds_them(tmp_path):
+    lines = [
+        {
+            "statement": f"Claim {n} about Morocco and Spain.",
+            "kind": "agreement",
+            "countries": [{"code": "MA", "role": "subject"}, {"code": "es", "role": "object"}],
+        }
+        for n in range(5)
+    ]
+    path = tmp_path / "claims.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+
+    call_command("import_claims", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert stats.claim_stats(filters("country=MA"))["by_country"] == {"ES": 5, "MA": 5}
+    keys = ClaimTally.objects.values_list("country", "other", "status", "kind")
+    assert len(set(keys)) == len(keys)  # folded: one row per key
+    assert stats.differences() == []
