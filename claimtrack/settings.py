@@ -181,7 +181,7 @@ else:
 # every worker shares; only on PostgreSQL without read replicas.
 CLAIMTRACK_RESPONSE_CACHE = env_bool("CLAIMTRACK_RESPONSE_CACHE", default=bool(REDIS_URL))
 # How long an answer is kept (unread answers of older snapshots expire with it).
-CLAIMTRACK_RESPONSE_CACHE_SECONDS = env_int("CLAIMTRACK_RESPONSE_CACHE_SECONDS", 300, minimum=1)
+CLAIMTRACK_RESPONSE_CACHE_SECONDS = env_int("CLAIMTRACK_RESPONSE_CACHE_SECONDS", 60, minimum=1)
 
 # --- applications and request handling ---
 
