@@ -25,6 +25,7 @@ from claims.models import (
     TopicPosition,
     claim_path,
 )
+from claims.representation import country_name
 
 ESTABLISHING = frozenset({ClaimStatus.CONFIRMED, ClaimStatus.MOSTLY_TRUE})
 UNESTABLISHED = frozenset(
@@ -57,7 +58,7 @@ class Stated:
 
     @property
     def country_name(self) -> str:
-        return str(all_countries.name(self.country))
+        return country_name(self.country)
 
     @property
     def alpha3(self) -> str:

@@ -54,6 +54,7 @@ from claims.models import (
     Topic,
     claim_path,
 )
+from claims.representation import country_name
 from claims.templatetags.public_tags import status_badge
 from claims.workflow import LABEL, VERDICTS, current_verdict
 from claimtrack.api import CountryCodeFormField
@@ -115,10 +116,6 @@ def _read(form_class, params) -> dict:
     if not form.is_valid():
         raise BadQuery({field: [str(e) for e in errors] for field, errors in form.errors.items()})
     return form.cleaned_data
-
-
-def country_name(code: str) -> str:
-    return str(all_countries.name(code)) or code
 
 
 # --- home and search ------------------------------------------------------------------------

@@ -104,8 +104,10 @@ WHERE c.id = ANY(%s)"""
 
 @functools.cache
 def country_name(code: str) -> str:
-    # django-countries resolves names through translations on every access; cache them.
-    return str(all_countries.name(code))
+    """A country's English name, or its code if it has none: the one place names come from
+    (the API, the public pages, the positions). django-countries resolves a name through the
+    translations on every access (~0.1 ms); cached, a topic page's 350 rows no longer pay it."""
+    return str(all_countries.name(code)) or code
 
 
 def timestamp(value) -> str:
