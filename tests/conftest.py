@@ -1,6 +1,7 @@
 import importlib
 import os
 import sys
+import threading
 
 import pytest
 from django.apps import apps as global_apps
@@ -165,6 +166,24 @@ def module_rows(django_db_setup, django_db_blocker):
 
 # Deleting claims and sources: permissions of their own, which no role group carries.
 DELETE_PERMISSIONS = ("claims.delete_claim", "sources.delete_source")
+
+
+def run_at_once(target, arguments) -> None:
+    """Call `target(argument)` for each argument, each in a thread of its own (so on a database
+    connection of its own, closed when it is done), and wait for every one: concurrent writers,
+    as production's workers are."""
+
+    def run(argument) -> None:
+        try:
+            target(argument)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def user_with_role(username: str, *roles: str, permissions=(), **fields):

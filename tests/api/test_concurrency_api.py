@@ -1,11 +1,10 @@
 import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from tests.conftest import DELETE_PERMISSIONS, user_with_role
+from tests.conftest import DELETE_PERMISSIONS, run_at_once, user_with_role
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -96,13 +95,8 @@ def test_twenty_concurrent_patches_with_the_same_etag_produce_exactly_one_succes
             url(claim), {"statement": f"Writer {n}."}, format="json", HTTP_IF_MATCH=etag
         )
         codes.append(response.status_code)
-        connection.close()
 
-    threads = [threading.Thread(target=patch, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(patch, range(20))
     assert sorted(codes) == [200] + [412] * 19
 
 
@@ -125,13 +119,8 @@ def test_ten_concurrent_puts_or_deletes_with_the_same_etag_let_exactly_one_throu
         body = {"statement": f"Writer {n}.", "kind": "statement"}
         response = getattr(client, method)(url(claim), body, format="json", HTTP_IF_MATCH=etag)
         codes.append(response.status_code)
-        connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(write, range(10))
     assert sorted(codes) == [won] + [lost] * 9
 
 

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Actor, Citation, Claim, Event
 from sources.models import Publisher, Source
+from tests.conftest import run_at_once
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -357,8 +358,6 @@ def test_a_new_source_without_a_publisher_gets_the_one_of_its_domain(editor_clie
 def test_racing_creations_of_the_same_article_make_one_source_and_409s(editor):
     import threading
 
-    from django.db import connection
-
     codes, barrier = [], threading.Barrier(8)
 
     def create(n: int) -> None:
@@ -367,12 +366,7 @@ def test_racing_creations_of_the_same_article_make_one_source_and_409s(editor):
         barrier.wait()
         url = f"https://race.example/story?utm_source={n}"
         codes.append(client.post("/api/v1/sources/", {"url": url}, format="json").status_code)
-        connection.close()
 
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(create, range(8))
     assert sorted(codes) == [201] + [409] * 7
     assert Source.objects.count() == 1

@@ -9,13 +9,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import QueryDict
 from rest_framework.test import APIClient
 
 from claims import stats
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, ClaimCountry, ClaimKind, ClaimStatus, ClaimTally, CountryRole
+from tests.conftest import run_at_once
 from tests.factories import ClaimCountryFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,14 +264,8 @@ def test_the_totals_stay_exact_under_concurrent_writers():
                     own.delete()
         except Exception as error:  # noqa: BLE001 - reported below, with the thread's number
             errors.append((n, error))
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(writer, range(6))
 
     assert errors == []
     assert_totals_right(("", *(f"country={code}" for code in CODES)))
@@ -298,14 +293,8 @@ def test_two_transactions_adding_countries_to_one_claim_count_both_pairs():
                     barrier.wait(timeout=1)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=add, args=(code,)) for code in ("MA", "US")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(add, ["MA", "US"])
 
     assert errors == []
     assert stats.claim_stats(filters("country=MA"))["by_country"] == {"MA": 1, "US": 1}

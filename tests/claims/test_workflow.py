@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from claims.models import Citation, Claim, Review
 from claims.workflow import (
@@ -30,7 +29,7 @@ from claims.workflow import (
     may_review,
     verdict_reviews,
 )
-from tests.conftest import user_with_role
+from tests.conftest import run_at_once, user_with_role
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -758,7 +757,7 @@ def test_ten_reviewers_with_the_same_version_produce_exactly_one_review():
     outcomes: list[str] = []
     barrier = threading.Barrier(10)
 
-    def attempt():
+    def attempt(_):
         try:
             barrier.wait()
             claim_review(
@@ -772,14 +771,8 @@ def test_ten_reviewers_with_the_same_version_produce_exactly_one_review():
             outcomes.append("conflict")
         except TransitionNotAllowed:
             outcomes.append("refused")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(attempt, range(10))
     assert outcomes.count("ok") == 1
     assert outcomes.count("conflict") == 9
     assert Review.objects.filter(claim_id=claim.pk).count() == 1

@@ -14,6 +14,7 @@ from sources.ingest import (
     ingest,
 )
 from sources.models import Publisher, Source
+from tests.conftest import run_at_once
 from tests.factories import CitationFactory, PublisherFactory, SourceFactory
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -255,23 +256,14 @@ def test_re_running_the_command_updates_the_same_source(capsys):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_ingests_of_one_article_make_one_source():
-    from django.db import connection
-
     barrier = threading.Barrier(2)
     outcomes = []
 
     def run(text):
-        try:
-            barrier.wait()
-            outcomes.append(ingest(ARTICLE_URL, text=text)[1])
-        finally:
-            connection.close()
+        barrier.wait()
+        outcomes.append(ingest(ARTICLE_URL, text=text)[1])
 
-    threads = [threading.Thread(target=run, args=(f"Version {n}.",)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(run, [f"Version {n}." for n in range(2)])
 
     assert sorted(outcomes) == [False, True]
     assert Source.objects.count() == 1
