@@ -1,7 +1,8 @@
 """Receivers that hold every write path (admin, API, commands, shell) to the same rules: the
 verdict integrity guard before writes, and derived data kept current after them."""
 
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.apps import apps as global_apps
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from claims import integrity
@@ -86,3 +87,20 @@ def source_saved(sender, instance: Source, raw=False, created=False, **kwargs) -
     if raw or created or not instance.text_changed:
         return
     integrity.claim_flag_moved_evidence(results=source_reanchor(source=instance))
+
+
+@receiver(post_migrate, dispatch_uid="claims.no_totals_without_claims")
+def forget_totals_without_claims(sender, using, apps=global_apps, **kwargs) -> None:
+    """A flush on SQLite deletes the tables in no set order (a set, with `allow_cascade`): when
+    the claims go after their running totals, the triggers write −1s into the emptied totals
+    (claims.stats). A flush sends post_migrate when it is done; with no claim left, there is no
+    total either. One EXISTS query after a migrate."""
+    if sender.label != "claims":
+        return
+    try:
+        claims = apps.get_model("claims", "Claim")._default_manager.using(using)
+        totals = apps.get_model("claims", "ClaimTally")._default_manager.using(using)
+    except LookupError:  # a state before the totals (migration tests)
+        return
+    if not claims.exists():
+        totals.all().delete()
